@@ -43,3 +43,39 @@ pub trait ClientRepository {
     /// The traffic channel with this code.
     fn traffic_channel_by_code(&self, code: &str) -> Result<Option<TrafficChannelId>, RepoError>;
 }
+
+impl<T: ClientRepository + ?Sized> ClientRepository for std::sync::Arc<T> {
+    fn insert(&self, record: &NewClientRecord) -> Result<Client, RepoError> {
+        (**self).insert(record)
+    }
+    fn insert_or_get_by_telegram_id(
+        &self,
+        record: &NewClientRecord,
+    ) -> Result<(Client, bool), RepoError> {
+        (**self).insert_or_get_by_telegram_id(record)
+    }
+    fn get(&self, id: ClientId) -> Result<Option<Client>, RepoError> {
+        (**self).get(id)
+    }
+    fn find_by_telegram_id(&self, telegram_id: i64) -> Result<Option<Client>, RepoError> {
+        (**self).find_by_telegram_id(telegram_id)
+    }
+    fn update(&self, plan: &ClientUpdatePlan) -> Result<Option<Client>, RepoError> {
+        (**self).update(plan)
+    }
+    fn list(&self, query: &ClientQuery, page: PageRequest) -> Result<Page<Client>, RepoError> {
+        (**self).list(query, page)
+    }
+    fn consent_history(&self, id: ClientId, limit: u32) -> Result<Vec<ConsentEvent>, RepoError> {
+        (**self).consent_history(id, limit)
+    }
+    fn exists(&self, id: ClientId) -> Result<bool, RepoError> {
+        (**self).exists(id)
+    }
+    fn traffic_channel_exists(&self, id: TrafficChannelId) -> Result<bool, RepoError> {
+        (**self).traffic_channel_exists(id)
+    }
+    fn traffic_channel_by_code(&self, code: &str) -> Result<Option<TrafficChannelId>, RepoError> {
+        (**self).traffic_channel_by_code(code)
+    }
+}

@@ -86,7 +86,7 @@ fn render_minor(minor: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let frac = abs % MINOR_PER_MAJOR as u64;
     if frac == 0 {
         write!(f, "{sign}{major}")
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         write!(f, "{sign}{major}.{}", frac / 10)
     } else {
         write!(f, "{sign}{major}.{frac:02}")

@@ -1,1 +1,18 @@
-//! crm-http
+//! The HTTP API of the CRM: actix-web routes, authentication, one problem+json error shape,
+//! OpenAPI at `/openapi.json` and Swagger UI at `/docs`.
+//!
+//! [`app::build_app`] assembles the application from an [`state::AppState`] (the ports and
+//! settings), so tests drive exactly what production serves. The `crm-server` binary is the
+//! composition root: configuration, the SQLite adapters, migrations, CLI and graceful shutdown.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod routes;
+pub mod state;
+
+pub use app::build_app;
+pub use error::ApiError;
+pub use state::{AppState, AuthSettings, HttpSettings};

@@ -1,1 +1,201 @@
-fn main() {}
+//! `crm-server`: the composition root. Reads the configuration, opens the SQLite database,
+//! runs migrations, wires the adapters into the app and serves it with graceful shutdown; its
+//! subcommands run migrations, create an owner and print a staff token.
+
+use actix_web::{web, HttpServer};
+use clap::{Parser, Subcommand};
+use crm_core::{Clock, EmployeeId};
+use crm_http::auth::jwt::TokenKeys;
+use crm_http::config::{resolve_jwt_secret, Config};
+use crm_http::state::{AppState, AuthSettings, HttpSettings};
+use crm_infra::{Database, SqliteClientRepository, SqliteStaffRepository, SystemClock};
+use crm_staff::StaffAccess;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "crm-server",
+    version,
+    about = "CRM and loyalty backend for small businesses"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an owner (for a first start without Telegram) and print a token for them.
+    CreateOwner {
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Telegram user id, so they can also sign in from Telegram.
+        #[arg(long)]
+        telegram_id: Option<i64>,
+    },
+    /// Print a staff access token for an active employee (for Swagger and scripts).
+    Token {
+        /// Employee id.
+        #[arg(long)]
+        employee_id: i64,
+    },
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+struct Runtime {
+    config: Config,
+    db: Database,
+    tokens: TokenKeys,
+}
+
+fn open(config: Config) -> Result<Runtime, String> {
+    let db = Database::open(config.database_url.as_deref(), config.db_pool_size)
+        .map_err(|e| e.to_string())?;
+    let applied = db.run_migrations().map_err(|e| e.to_string())?;
+    if !applied.is_empty() {
+        tracing::info!(
+            count = applied.len(),
+            "applied migrations: {}",
+            applied.join(", ")
+        );
+    }
+    let data_dir = db
+        .path()
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let (secret, _) = resolve_jwt_secret(&config, &data_dir).map_err(|e| e.to_string())?;
+    let tokens = TokenKeys::new(secret.as_bytes(), config.jwt_ttl_seconds);
+    Ok(Runtime { config, db, tokens })
+}
+
+fn state(runtime: &Runtime) -> AppState {
+    let db = runtime.db.clone();
+    AppState {
+        clients: Arc::new(SqliteClientRepository::new(runtime.db.clone())),
+        staff: Arc::new(SqliteStaffRepository::new(runtime.db.clone())),
+        clock: Arc::new(SystemClock),
+        readiness: Arc::new(move || db.ping().map_err(|e| e.to_string())),
+        auth: AuthSettings {
+            bot_token: runtime.config.telegram_bot_token.clone(),
+            tokens: runtime.tokens.clone(),
+            init_data_max_age_seconds: runtime.config.init_data_max_age_seconds,
+            owner_telegram_ids: runtime.config.owner_telegram_ids.clone(),
+        },
+    }
+}
+
+async fn serve(runtime: Runtime) -> std::io::Result<()> {
+    let state = web::Data::new(state(&runtime));
+    let settings = HttpSettings {
+        body_limit_bytes: runtime.config.body_limit_bytes,
+        cors_allow_origins: runtime.config.cors_allow_origins.clone(),
+    };
+    if runtime.config.telegram_bot_token.is_none() {
+        tracing::warn!("TELEGRAM_BOT_TOKEN is not set: Telegram sign-in answers 503; use `crm-server create-owner` for a token");
+    }
+    let address = (runtime.config.host.clone(), runtime.config.port);
+    tracing::info!(
+        database = %runtime.db.path().display(),
+        "listening on http://{}:{} (docs at /docs)",
+        address.0,
+        address.1
+    );
+    let mut server = HttpServer::new(move || crm_http::build_app(state.clone(), &settings))
+        .shutdown_timeout(30)
+        .bind(address)?;
+    if let Some(workers) = runtime.config.workers {
+        server = server.workers(workers);
+    }
+    // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
+    server.run().await
+}
+
+fn staff_token(runtime: &Runtime, employee_id: EmployeeId) -> Result<String, String> {
+    let access = StaffAccess::new(SqliteStaffRepository::new(runtime.db.clone()), SystemClock);
+    let employee = access
+        .active(employee_id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no active employee with id {employee_id}"))?;
+    runtime
+        .tokens
+        .issue_staff(employee.id, employee.role, None, SystemClock.now())
+        .map(|(token, _)| token)
+        .map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.json_logs);
+    let runtime = match open(config) {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new()
+            .block_on(serve(runtime))
+            .map_err(|e| format!("server failed: {e}")),
+        Command::Migrate => {
+            println!(
+                "migrations are up to date ({})",
+                runtime.db.path().display()
+            );
+            Ok(())
+        }
+        Command::CreateOwner { name, telegram_id } => {
+            let access =
+                StaffAccess::new(SqliteStaffRepository::new(runtime.db.clone()), SystemClock);
+            access
+                .create_owner(&name, telegram_id)
+                .map_err(|e| e.to_string())
+                .and_then(|owner| {
+                    let token = staff_token(&runtime, owner.id)?;
+                    eprintln!(
+                        "created owner {} (employee id {})",
+                        owner.full_name, owner.id
+                    );
+                    println!("{token}");
+                    Ok(())
+                })
+        }
+        Command::Token { employee_id } => {
+            staff_token(&runtime, EmployeeId(employee_id)).map(|token| println!("{token}"))
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! [`ApiError`]: the one error shape of the API — RFC 9457 problem details.
+//!
+//! Every failure, from a domain refusal to a malformed body rejected by an extractor or a route
+//! that does not exist, leaves as `application/problem+json`:
+//!
+//! ```json
+//! {"type": "urn:crm:problem:validation_failed", "title": "Unprocessable Entity", "status": 422,
+//!  "code": "validation_failed", "detail": "Some fields are invalid.",
+//!  "errors": [{"field": "phone", "message": "must be an international number such as +79161234567"}]}
+//! ```
+//!
+//! Internal causes are logged, never sent.
+
+use actix_web::dev::ServiceResponse;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use crm_clients::ClientError;
+use crm_core::{FieldError, RepoError};
+use crm_staff::StaffError;
+use paperclip::actix::api_v2_errors;
+use serde::Serialize;
+use std::fmt;
+
+/// The media type of problem details.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error on its way to the client.
+#[api_v2_errors(
+    code = 400,
+    description = "Malformed request: bad JSON, query or path",
+    code = 401,
+    description = "Missing, invalid or expired credentials",
+    code = 403,
+    description = "The role may not do this",
+    code = 404,
+    description = "No such resource",
+    code = 409,
+    description = "Conflict with stored data (duplicate, concurrent change)",
+    code = 413,
+    description = "Body too large",
+    code = 415,
+    description = "Body is not JSON",
+    code = 422,
+    description = "Validation failed; `errors` lists the fields",
+    code = 503,
+    description = "Storage or a required service is unavailable"
+)]
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    errors: Vec<FieldError>,
+    cause: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    code: &'a str,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+impl ApiError {
+    /// An error with a status, a stable machine code and a message for people.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            errors: Vec::new(),
+            cause: None,
+        }
+    }
+
+    /// 400 with a code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 401 with a code saying what is wrong with the credentials.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// 403: authenticated, but the role may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 404 with a code naming what is missing.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// 422 listing invalid fields.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Some fields are invalid.",
+        );
+        e.errors = errors;
+        e
+    }
+
+    /// 422 for one field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, message)])
+    }
+
+    /// 503 with a code, logging the internal cause.
+    pub fn unavailable(
+        code: &'static str,
+        message: impl Into<String>,
+        cause: impl Into<String>,
+    ) -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
+        e.cause = Some(cause.into());
+        e
+    }
+
+    /// The generic rendering of a bare status (unknown route, wrong method, ...).
+    pub fn from_status(status: StatusCode) -> Self {
+        let (code, message) = match status.as_u16() {
+            400 => ("bad_request", "The request is malformed."),
+            401 => ("unauthenticated", "Authentication is required."),
+            403 => ("forbidden", "Not allowed."),
+            404 => ("not_found", "No such resource."),
+            405 => (
+                "method_not_allowed",
+                "This method is not allowed on this resource.",
+            ),
+            406 => (
+                "not_acceptable",
+                "The requested representation is not available.",
+            ),
+            408 => ("request_timeout", "The request took too long to arrive."),
+            411 => ("length_required", "A Content-Length header is required."),
+            413 => ("payload_too_large", "The request body is too large."),
+            414 => ("uri_too_long", "The request URI is too long."),
+            415 => (
+                "unsupported_media_type",
+                "The body must be application/json.",
+            ),
+            429 => ("too_many_requests", "Too many requests; slow down."),
+            431 => ("headers_too_large", "The request headers are too large."),
+            s if s >= 500 => (
+                "internal_error",
+                "The server could not complete the request.",
+            ),
+            _ => ("request_failed", "The request could not be processed."),
+        };
+        Self::new(status, code, message)
+    }
+
+    /// The machine code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The field errors.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Some(cause) = &self.cause {
+            tracing::error!(code = self.code, cause = %cause, "request failed");
+        } else if self.status.is_server_error() {
+            tracing::error!(code = self.code, "request failed");
+        }
+        let body = ProblemBody {
+            kind: format!("urn:crm:problem:{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            status: self.status.as_u16(),
+            code: self.code,
+            detail: &self.message,
+            errors: &self.errors,
+        };
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, "1"));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer, tma"));
+        }
+        match serde_json::to_vec(&body) {
+            Ok(bytes) => response.body(bytes),
+            Err(_) => response.finish(),
+        }
+    }
+}
+
+impl From<RepoError> for ApiError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::NotFound => ApiError::from_status(StatusCode::NOT_FOUND),
+            RepoError::Conflict { field, message } => {
+                let mut err = ApiError::new(StatusCode::CONFLICT, "conflict", message.clone());
+                if let Some(field) = field {
+                    err.errors.push(FieldError::new(field, message));
+                }
+                err
+            }
+            RepoError::Busy => ApiError::unavailable(
+                "storage_busy",
+                "The database is busy; retry in a moment.",
+                "database busy",
+            ),
+            RepoError::Unavailable(cause) => {
+                ApiError::unavailable("storage_unavailable", "The database is unavailable.", cause)
+            }
+        }
+    }
+}
+
+impl From<ClientError> for ApiError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::NotFound => {
+                ApiError::not_found("client_not_found", "No client with this id.")
+            }
+            ClientError::Validation(errors) => ApiError::validation(errors),
+            ClientError::Duplicate { field } => {
+                let message = format!("{field} is already used by another client");
+                let mut err = ApiError::new(StatusCode::CONFLICT, "duplicate_client", message);
+                err.errors
+                    .push(FieldError::new(field, "is already used by another client"));
+                err
+            }
+            ClientError::ConcurrentChange => ApiError::new(
+                StatusCode::CONFLICT,
+                "concurrent_change",
+                "The client was changed by someone else at the same time; retry.",
+            ),
+            ClientError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<StaffError> for ApiError {
+    fn from(e: StaffError) -> Self {
+        match e {
+            StaffError::NotFound => {
+                ApiError::not_found("employee_not_found", "No employee with this id.")
+            }
+            StaffError::Validation(errors) => ApiError::validation(errors),
+            StaffError::Duplicate { field } => {
+                let mut err = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "duplicate_employee",
+                    format!("{field} is already used by another employee"),
+                );
+                err.errors.push(FieldError::new(
+                    field,
+                    "is already used by another employee",
+                ));
+                err
+            }
+            StaffError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::unavailable(
+            "overloaded",
+            "The server is overloaded; retry.",
+            e.to_string(),
+        )
+    }
+}
+
+/// Names the field in serde's messages (`missing field `x``, `unknown field `x``) when it can.
+fn field_of(message: &str) -> Option<String> {
+    for marker in ["unknown field `", "missing field `", "duplicate field `"] {
+        if let Some(rest) = message.split(marker).nth(1) {
+            return rest.split('`').next().map(str::to_owned);
+        }
+    }
+    None
+}
+
+/// Strips serde's "at line 1 column 5" tail, which means nothing to a form.
+fn clean_serde_message(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Renders the JSON body extractor's failures: syntax 400, wrong shape or values 422, too
+/// large 413, not JSON 415.
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "The body must be JSON with Content-Type: application/json.",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let message = clean_serde_message(&e.to_string());
+            let field = field_of(&message).unwrap_or_else(|| "body".to_owned());
+            let message = if message.starts_with("unknown field") {
+                "is not accepted here (read-only or unknown)".to_owned()
+            } else {
+                message
+            };
+            ApiError::validation(vec![FieldError::new(field, message)])
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::bad_request(
+            "malformed_json",
+            format!(
+                "The body is not valid JSON: {}",
+                clean_serde_message(&e.to_string())
+            ),
+        ),
+        _ => ApiError::bad_request("malformed_body", "The request body could not be read."),
+    };
+    actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
+/// Renders query-string failures as 400 naming the problem.
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let message = err.to_string();
+    let mut api = ApiError::bad_request("invalid_query", "The query string is invalid.");
+    let detail = message
+        .strip_prefix("Query deserialize error: ")
+        .unwrap_or(&message)
+        .to_owned();
+    api.errors.push(FieldError::new(
+        field_of(&detail).unwrap_or_else(|| "query".into()),
+        detail,
+    ));
+    actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
+/// Renders path-parameter failures (e.g. a non-numeric id) as 404: no such resource exists.
+pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    let api = ApiError::not_found(
+        "not_found",
+        "No such resource: the path parameter is invalid.",
+    );
+    actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
+/// Middleware fallback: any error response that is not problem+json yet (unknown route, wrong
+/// method, an actix-internal failure) is re-rendered in the one shape.
+pub fn problem_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (req, _) = res.into_parts();
+    let response = ApiError::from_status(status).error_response();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body::<B>(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_name_their_field() {
+        assert_eq!(
+            field_of("unknown field `points_balance`, expected one of ..."),
+            Some("points_balance".into())
+        );
+        assert_eq!(
+            field_of("missing field `init_data`"),
+            Some("init_data".into())
+        );
+        assert_eq!(field_of("invalid type: string"), None);
+        assert_eq!(
+            clean_serde_message("invalid type: integer `5` at line 1 column 9"),
+            "invalid type: integer `5`"
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! Routes, one module per area; each exposes `configure` for the app factory.
+
+pub mod app;
+pub mod auth;
+pub mod clients;
+pub mod docs;
+pub mod health;

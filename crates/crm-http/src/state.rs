@@ -1,0 +1,74 @@
+//! [`AppState`]: the ports and settings every handler reaches through `web::Data`.
+
+use crate::auth::jwt::TokenKeys;
+use crm_clients::{ClientBase, ClientRepository};
+use crm_core::Clock;
+use crm_staff::{StaffAccess, StaffRepository};
+use std::sync::Arc;
+
+/// A shared client repository.
+pub type SharedClients = Arc<dyn ClientRepository + Send + Sync>;
+/// A shared staff repository.
+pub type SharedStaff = Arc<dyn StaffRepository + Send + Sync>;
+/// A shared clock.
+pub type SharedClock = Arc<dyn Clock>;
+/// Checks that storage answers (for `/ready`).
+pub type ReadinessCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
+/// How sign-in and tokens work.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// The bot token; `None` turns initData sign-in off (503).
+    pub bot_token: Option<String>,
+    /// Token keys.
+    pub tokens: TokenKeys,
+    /// Oldest initData accepted, in seconds.
+    pub init_data_max_age_seconds: i64,
+    /// Telegram ids that become owners on first sign-in.
+    pub owner_telegram_ids: Vec<i64>,
+}
+
+/// HTTP-level settings of the app factory.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest JSON body.
+    pub body_limit_bytes: usize,
+    /// Allowed CORS origins (`*` for any; empty for same origin only).
+    pub cors_allow_origins: Vec<String>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            body_limit_bytes: 256 * 1024,
+            cors_allow_origins: Vec::new(),
+        }
+    }
+}
+
+/// Everything handlers need.
+#[derive(Clone)]
+pub struct AppState {
+    /// Client storage.
+    pub clients: SharedClients,
+    /// Staff storage.
+    pub staff: SharedStaff,
+    /// Time.
+    pub clock: SharedClock,
+    /// Readiness probe.
+    pub readiness: ReadinessCheck,
+    /// Auth settings.
+    pub auth: AuthSettings,
+}
+
+impl AppState {
+    /// The client base's use cases.
+    pub fn client_base(&self) -> ClientBase<SharedClients, SharedClock> {
+        ClientBase::new(self.clients.clone(), self.clock.clone())
+    }
+
+    /// Staff access use cases.
+    pub fn staff_access(&self) -> StaffAccess<SharedStaff, SharedClock> {
+        StaffAccess::new(self.staff.clone(), self.clock.clone())
+    }
+}
