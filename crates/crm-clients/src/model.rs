@@ -559,8 +559,8 @@ impl ClientSearch {
             .all(|c| c.is_ascii_digit() || " +-().".contains(c));
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
         let phone_digits = (phone_like && digits.len() >= 3).then(|| {
-            // A domestic 8-prefixed number is stored as +7.
-            if digits.len() == 11 && digits.starts_with('8') {
+            // A domestic number typed with its leading 8 (`8 903 111`) is stored as +7.
+            if digits.len() >= 4 && digits.starts_with('8') && !text.starts_with('+') {
                 format!("7{}", &digits[1..])
             } else {
                 digits.clone()
@@ -614,6 +614,10 @@ mod tests {
         let s = ClientSearch::parse("279058397").expect("not blank");
         assert_eq!(s.telegram_id, Some(279_058_397));
         assert_eq!(s.phone_digits.as_deref(), Some("279058397"));
+        let s = ClientSearch::parse("8 903 111").expect("not blank");
+        assert_eq!(s.phone_digits.as_deref(), Some("7903111"));
+        let s = ClientSearch::parse("+44 20").expect("not blank");
+        assert_eq!(s.phone_digits.as_deref(), Some("4420"));
         let s = ClientSearch::parse("Анна").expect("not blank");
         assert_eq!(s.name_fragment, "анна");
         assert_eq!(s.phone_digits, None);

@@ -1,1 +1,26 @@
-//! crm-infra
+//! Adapters of the CRM: the outside world behind the domain crates' ports.
+//!
+//! This crate owns the SQLite database — where it lives ([`database_path`]), the connection pool
+//! with its pragmas, the migrations embedded from `migrations/` ([`Database`]) — and the Diesel
+//! repositories that implement the domain ports: [`SqliteClientRepository`] for
+//! [`crm_clients::ClientRepository`] and [`SqliteStaffRepository`] for
+//! [`crm_staff::StaffRepository`]. Diesel errors become [`crm_core::RepoError`]s here and
+//! nowhere else. [`SystemClock`] is the real [`crm_core::Clock`].
+//!
+//! Repositories are synchronous (SQLite is) and check a pooled connection out per call, so a
+//! web server runs them on its blocking pool and shares one clone of each as app state.
+
+mod clients;
+mod clock;
+mod db;
+mod error;
+mod schema;
+mod staff;
+#[cfg(test)]
+mod testing;
+
+pub use clients::SqliteClientRepository;
+pub use clock::SystemClock;
+pub use db::{database_path, Database, DEFAULT_DATABASE_PATH};
+pub use error::InfraError;
+pub use staff::SqliteStaffRepository;

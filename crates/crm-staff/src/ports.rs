@@ -1,7 +1,7 @@
 //! The ports staff use cases need from storage.
 
 use crate::model::{Employee, NewEmployee};
-use crm_core::{EmployeeId, RepoError};
+use crm_core::{EmployeeId, RepoError, Timestamp};
 
 /// Storage of employees.
 #[cfg_attr(test, mockall::automock)]
@@ -14,6 +14,9 @@ pub trait StaffRepository {
 
     /// Stores a new employee; a clash of active Telegram ids is `Conflict` on `telegram_id`.
     fn insert(&self, employee: &NewEmployee) -> Result<Employee, RepoError>;
+
+    /// Archives an active employee at `at`; `false` if there was no active employee with `id`.
+    fn archive(&self, id: EmployeeId, at: Timestamp) -> Result<bool, RepoError>;
 }
 
 impl<T: StaffRepository + ?Sized> StaffRepository for std::sync::Arc<T> {
@@ -25,5 +28,8 @@ impl<T: StaffRepository + ?Sized> StaffRepository for std::sync::Arc<T> {
     }
     fn insert(&self, employee: &NewEmployee) -> Result<Employee, RepoError> {
         (**self).insert(employee)
+    }
+    fn archive(&self, id: EmployeeId, at: Timestamp) -> Result<bool, RepoError> {
+        (**self).archive(id, at)
     }
 }
