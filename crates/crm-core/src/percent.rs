@@ -2,7 +2,7 @@
 //!
 //! On the wire it is a JSON number such as `5` or `7.5` (meaning 7.5 %), with at most two
 //! fractional digits. Shares of amounts round down to the minor unit: the business never gives
-//! away more than the rate promises (see `docs/loyalty-and-rounding.md`).
+//! away more than the rate promises (see `docs/money-and-rounding.md`).
 
 use crate::amount::AmountError;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};

@@ -1,4 +1,5 @@
 //! Telegram sign-in, tokens and role guards through the real app.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 
@@ -407,4 +408,24 @@ async fn roles_are_checked_per_action() {
         201,
         "a cashier registers clients at the till"
     );
+}
+
+#[actix_web::test]
+async fn simultaneous_first_sign_ins_create_one_client() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let data = init_data_for(31_000, "Одновременный", NOW);
+    let requests = (0..8).map(|_| send(&service, verify_request(&data)));
+    let responses = futures_util::future::join_all(requests).await;
+    assert!(responses.iter().all(|r| r.0 == 200), "{responses:?}");
+    let ids: std::collections::HashSet<_> = responses
+        .iter()
+        .map(|r| r.2["client"]["id"].as_i64())
+        .collect();
+    assert_eq!(ids.len(), 1, "one client for one Telegram user");
+    let created = responses
+        .iter()
+        .filter(|r| r.2["client_created"] == true)
+        .count();
+    assert_eq!(created, 1);
 }

@@ -1,4 +1,5 @@
 //! The client base through the real app over a real SQLite file.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 

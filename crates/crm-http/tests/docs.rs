@@ -1,4 +1,5 @@
 //! Health, readiness, the OpenAPI document and Swagger UI.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 

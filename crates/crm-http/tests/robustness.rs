@@ -1,4 +1,5 @@
 //! No request, however malformed, gets a 5xx or a body in another shape.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 

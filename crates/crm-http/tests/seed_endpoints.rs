@@ -1,6 +1,7 @@
 //! Every endpoint of the original product description (`docs/seed-endpoints.txt`): routed, and
 //! present in `/openapi.json`. Endpoints delivered so far are asserted; the rest are reported
 //! as pending until the issue that builds them adds them to `DELIVERED`.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 

@@ -5,7 +5,7 @@ use crate::error::{map_diesel_error, map_pool_error, InfraError};
 use crm_core::RepoError;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::{RunQueryDsl, SqliteConnection};
+use diesel::{Connection as _, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -134,6 +134,17 @@ impl Database {
         let file = path.to_str().ok_or_else(|| {
             InfraError::InvalidDatabaseUrl(format!("{} is not valid UTF-8", path.display()))
         })?;
+        // Switch the file to WAL once, on a single connection: the mode is persistent, and
+        // doing it here keeps the pool's connections from racing for the exclusive lock the
+        // switch needs (a fresh file would otherwise log "database is locked" at start-up).
+        let mut first = SqliteConnection::establish(file)
+            .map_err(|e| InfraError::Pool(format!("cannot open {}: {e}", path.display())))?;
+        first
+            .batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+            .map_err(|e| {
+                InfraError::Pool(format!("cannot switch {} to WAL: {e}", path.display()))
+            })?;
+        drop(first);
         let manager = ConnectionManager::<SqliteConnection>::new(file);
         let pool = Pool::builder()
             .max_size(pool_size)

@@ -1,0 +1,1 @@
+//! The repository and gateway traits this part of the product needs from the outside world.

@@ -1,0 +1,1 @@
+//! Use cases: plain functions or a service generic over the ports.
