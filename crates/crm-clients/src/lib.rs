@@ -11,6 +11,7 @@
 
 pub mod consent;
 pub mod error;
+pub mod loyalty;
 pub mod model;
 pub mod ports;
 pub mod service;
