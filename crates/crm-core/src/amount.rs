@@ -158,6 +158,11 @@ macro_rules! amount_type {
                 Self(self.0.min(other.0))
             }
 
+            /// The amount, or zero if it is negative.
+            pub fn max_zero(self) -> Self {
+                Self(self.0.max(0))
+            }
+
             /// The amount with its sign flipped.
             pub const fn negate(self) -> Self {
                 Self(-self.0)

@@ -2,6 +2,8 @@
 //! the points ledger, referral rewards and certificates.
 
 pub mod levels;
+pub mod purchase;
+pub mod referral;
 pub mod rules;
 
 pub use levels::{Level, LevelThreshold};
