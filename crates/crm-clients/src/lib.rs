@@ -15,6 +15,8 @@ pub mod loyalty;
 pub mod model;
 pub mod ports;
 pub mod service;
+pub mod settings;
+pub mod traffic;
 
 pub use consent::{
     ConsentChange, ConsentChanges, ConsentEvent, ConsentKind, ConsentSet, ConsentState,

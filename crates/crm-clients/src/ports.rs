@@ -2,7 +2,7 @@
 
 use crate::consent::ConsentEvent;
 use crate::model::{Client, ClientQuery, ClientUpdatePlan, NewClientRecord};
-use crm_core::{ClientId, Page, PageRequest, RepoError, TrafficChannelId};
+use crm_core::{ClientId, Page, PageRequest, Phone, RepoError, TrafficChannelId};
 
 /// Storage of clients. Every method is one atomic step; a unique clash reports
 /// `RepoError::Conflict` naming the field (`phone`, `telegram_id`).
@@ -23,6 +23,9 @@ pub trait ClientRepository {
 
     /// The client with this Telegram id.
     fn find_by_telegram_id(&self, telegram_id: i64) -> Result<Option<Client>, RepoError>;
+
+    /// The client with this phone.
+    fn find_by_phone(&self, phone: &Phone) -> Result<Option<Client>, RepoError>;
 
     /// Writes an update if the client is still at `plan.expected_version`; `Ok(None)` when it
     /// has changed meanwhile (or no longer exists).
@@ -59,6 +62,9 @@ impl<T: ClientRepository + ?Sized> ClientRepository for std::sync::Arc<T> {
     }
     fn find_by_telegram_id(&self, telegram_id: i64) -> Result<Option<Client>, RepoError> {
         (**self).find_by_telegram_id(telegram_id)
+    }
+    fn find_by_phone(&self, phone: &Phone) -> Result<Option<Client>, RepoError> {
+        (**self).find_by_phone(phone)
     }
     fn update(&self, plan: &ClientUpdatePlan) -> Result<Option<Client>, RepoError> {
         (**self).update(plan)

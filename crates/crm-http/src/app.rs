@@ -62,7 +62,17 @@ fn spec() -> DefaultApiRaw {
             tag("Auth", "Telegram Mini App sign-in"),
             tag("Clients", "The client base and consents"),
             tag("App", "What the Mini App shows the signed-in client"),
-            tag("Operations", "Health and readiness probes"),
+            tag(
+                "Settings",
+                "System settings: company profile, timezone, currency, loyalty rules; audited",
+            ),
+            tag("Levels", "Loyalty levels: thresholds, cashback and points share"),
+            tag(
+                "Traffic channels",
+                "Sources of clients (Mini App start codes, links, UTM) with their figures",
+            ),
+            tag("Operations", "Purchases, previews, refunds, the operations list and the points ledger"),
+            tag("Probes", "Health and readiness"),
         ],
         ..Default::default()
     }
@@ -99,6 +109,10 @@ pub fn build_app(
         .configure(routes::health::configure)
         .configure(routes::auth::configure)
         .configure(routes::clients::configure)
+        .configure(routes::operations::configure)
+        .configure(routes::settings::configure)
+        .configure(routes::levels::configure)
+        .configure(routes::traffic::configure)
         .configure(routes::app::configure)
         .with_json_spec_v3_at(OPENAPI_PATH)
         .with_swagger_ui_at("/docs")

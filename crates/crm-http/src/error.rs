@@ -16,6 +16,9 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use crm_clients::loyalty::OperationError;
+use crm_clients::settings::SettingsError;
+use crm_clients::traffic::TrafficError;
 use crm_clients::ClientError;
 use crm_core::{FieldError, RepoError};
 use crm_staff::StaffError;
@@ -161,6 +164,19 @@ impl ApiError {
         Self::new(status, code, message)
     }
 
+    /// An error with a code of its own that still points at one field.
+    pub fn on_field(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        field: &str,
+        field_message: impl Into<String>,
+    ) -> Self {
+        let mut e = Self::new(status, code, message);
+        e.errors.push(FieldError::new(field, field_message));
+        e
+    }
+
     /// The machine code.
     pub fn code(&self) -> &'static str {
         self.code
@@ -265,6 +281,48 @@ impl From<ClientError> for ApiError {
     }
 }
 
+impl From<SettingsError> for ApiError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Validation(errors) => ApiError::validation(errors),
+            SettingsError::LevelNotFound => {
+                ApiError::not_found("level_not_found", "No loyalty level with this id.")
+            }
+            SettingsError::ConcurrentChange => ApiError::new(
+                StatusCode::CONFLICT,
+                "concurrent_change",
+                "The settings were changed by someone else at the same time; retry.",
+            ),
+            SettingsError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<TrafficError> for ApiError {
+    fn from(e: TrafficError) -> Self {
+        match e {
+            TrafficError::NotFound => ApiError::not_found(
+                "traffic_channel_not_found",
+                "No traffic channel with this id.",
+            ),
+            TrafficError::Validation(errors) => ApiError::validation(errors),
+            TrafficError::Duplicate { field } => {
+                let mut err = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "duplicate_traffic_channel",
+                    format!("{field} is already used by another traffic channel"),
+                );
+                err.errors.push(FieldError::new(
+                    field,
+                    "is already used by another traffic channel",
+                ));
+                err
+            }
+            TrafficError::Storage(e) => e.into(),
+        }
+    }
+}
+
 impl From<StaffError> for ApiError {
     fn from(e: StaffError) -> Self {
         match e {
@@ -289,6 +347,62 @@ impl From<StaffError> for ApiError {
     }
 }
 
+impl From<OperationError> for ApiError {
+    fn from(e: OperationError) -> Self {
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        match e {
+            OperationError::ClientNotFound => ApiError::on_field(
+                unprocessable,
+                "client_not_found",
+                "No client matches the one named.",
+                "client_id",
+                "no such client",
+            ),
+            OperationError::NotFound => {
+                ApiError::not_found("operation_not_found", "No operation with this id.")
+            }
+            OperationError::Validation(errors) => ApiError::validation(errors),
+            OperationError::TooManyPoints { allowed } => ApiError::on_field(
+                unprocessable,
+                "too_many_points",
+                format!("At most {allowed} points can be spent on this purchase."),
+                "points_to_spend",
+                format!("must be at most {allowed}"),
+            ),
+            OperationError::CashMismatch { stated, computed } => ApiError::on_field(
+                unprocessable,
+                "cash_mismatch",
+                format!("The cash to take is {computed}, not {stated}."),
+                "cash",
+                format!("must be {computed}"),
+            ),
+            OperationError::NotAPurchase => ApiError::new(
+                unprocessable,
+                "not_a_purchase",
+                "Only a purchase can be refunded.",
+            ),
+            OperationError::RefundExceedsPurchase { left } => ApiError::on_field(
+                unprocessable,
+                "refund_exceeds_purchase",
+                format!("At most {left} is left to refund."),
+                "amount",
+                format!("must be at most {left}"),
+            ),
+            OperationError::IdempotencyKeyReused => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request.",
+            ),
+            OperationError::ConcurrentChange => ApiError::new(
+                StatusCode::CONFLICT,
+                "concurrent_change",
+                "The balance changed concurrently; retry.",
+            ),
+            OperationError::Storage(e) => e.into(),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::unavailable(
@@ -300,7 +414,7 @@ impl From<actix_web::error::BlockingError> for ApiError {
 }
 
 /// Names the field in serde's messages (`missing field `x``, `unknown field `x``) when it can.
-fn field_of(message: &str) -> Option<String> {
+pub(crate) fn field_of(message: &str) -> Option<String> {
     for marker in ["unknown field `", "missing field `", "duplicate field `"] {
         if let Some(rest) = message.split(marker).nth(1) {
             return rest.split('`').next().map(str::to_owned);
@@ -310,7 +424,7 @@ fn field_of(message: &str) -> Option<String> {
 }
 
 /// Strips serde's "at line 1 column 5" tail, which means nothing to a form.
-fn clean_serde_message(message: &str) -> String {
+pub(crate) fn clean_serde_message(message: &str) -> String {
     match message.find(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod body;
 pub mod config;
 pub mod dto;
 pub mod error;

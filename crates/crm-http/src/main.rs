@@ -8,7 +8,11 @@ use crm_core::{Clock, EmployeeId};
 use crm_http::auth::jwt::TokenKeys;
 use crm_http::config::{resolve_jwt_secret, Config};
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
-use crm_infra::{Database, SqliteClientRepository, SqliteStaffRepository, SystemClock};
+use crm_infra::{
+    Database, SqliteClientRepository, SqliteLevelRepository, SqliteLoyaltyProgramme,
+    SqliteOperationRepository, SqliteSettingsRepository, SqliteStaffRepository,
+    SqliteTrafficChannelRepository, SystemClock,
+};
 use crm_staff::StaffAccess;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -92,6 +96,11 @@ fn state(runtime: &Runtime) -> AppState {
     AppState {
         clients: Arc::new(SqliteClientRepository::new(runtime.db.clone())),
         staff: Arc::new(SqliteStaffRepository::new(runtime.db.clone())),
+        settings: Arc::new(SqliteSettingsRepository::new(runtime.db.clone())),
+        levels: Arc::new(SqliteLevelRepository::new(runtime.db.clone())),
+        traffic: Arc::new(SqliteTrafficChannelRepository::new(runtime.db.clone())),
+        operations: Arc::new(SqliteOperationRepository::new(runtime.db.clone())),
+        programme: Arc::new(SqliteLoyaltyProgramme::new(runtime.db.clone())),
         clock: Arc::new(SystemClock),
         readiness: Arc::new(move || db.ping().map_err(|e| e.to_string())),
         auth: AuthSettings {

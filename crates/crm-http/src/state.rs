@@ -1,6 +1,10 @@
 //! [`AppState`]: the ports and settings every handler reaches through `web::Data`.
 
 use crate::auth::jwt::TokenKeys;
+use crm_clients::loyalty::ports::{LoyaltyProgramme, OperationRepository};
+use crm_clients::loyalty::Checkout;
+use crm_clients::settings::{BusinessSettings, LevelRepository, LoyaltyLevels, SettingsRepository};
+use crm_clients::traffic::{TrafficChannelRepository, TrafficChannels};
 use crm_clients::{ClientBase, ClientRepository};
 use crm_core::Clock;
 use crm_staff::{StaffAccess, StaffRepository};
@@ -8,8 +12,18 @@ use std::sync::Arc;
 
 /// A shared client repository.
 pub type SharedClients = Arc<dyn ClientRepository + Send + Sync>;
+/// A shared settings repository.
+pub type SharedSettings = Arc<dyn SettingsRepository + Send + Sync>;
+/// A shared loyalty level repository.
+pub type SharedLevels = Arc<dyn LevelRepository + Send + Sync>;
+/// A shared traffic channel repository.
+pub type SharedTrafficChannels = Arc<dyn TrafficChannelRepository + Send + Sync>;
 /// A shared staff repository.
 pub type SharedStaff = Arc<dyn StaffRepository + Send + Sync>;
+/// Shared storage of operations and the points ledger.
+pub type SharedOperations = Arc<dyn OperationRepository + Send + Sync>;
+/// The shared loyalty programme in force.
+pub type SharedProgramme = Arc<dyn LoyaltyProgramme + Send + Sync>;
 /// A shared clock.
 pub type SharedClock = Arc<dyn Clock>;
 /// Checks that storage answers (for `/ready`).
@@ -53,6 +67,16 @@ pub struct AppState {
     pub clients: SharedClients,
     /// Staff storage.
     pub staff: SharedStaff,
+    /// System settings storage.
+    pub settings: SharedSettings,
+    /// Loyalty level storage.
+    pub levels: SharedLevels,
+    /// Traffic channel storage.
+    pub traffic: SharedTrafficChannels,
+    /// Operations and the points ledger.
+    pub operations: SharedOperations,
+    /// The loyalty programme in force.
+    pub programme: SharedProgramme,
     /// Time.
     pub clock: SharedClock,
     /// Readiness probe.
@@ -65,6 +89,33 @@ impl AppState {
     /// The client base's use cases.
     pub fn client_base(&self) -> ClientBase<SharedClients, SharedClock> {
         ClientBase::new(self.clients.clone(), self.clock.clone())
+    }
+
+    /// The system settings use cases.
+    pub fn business_settings(&self) -> BusinessSettings<SharedSettings, SharedClock> {
+        BusinessSettings::new(self.settings.clone(), self.clock.clone())
+    }
+
+    /// The loyalty level use cases.
+    pub fn loyalty_levels(&self) -> LoyaltyLevels<SharedLevels, SharedClock> {
+        LoyaltyLevels::new(self.levels.clone(), self.clock.clone())
+    }
+
+    /// The traffic channel use cases.
+    pub fn traffic_channels(&self) -> TrafficChannels<SharedTrafficChannels, SharedClock> {
+        TrafficChannels::new(self.traffic.clone(), self.clock.clone())
+    }
+
+    /// The cashier's use cases: purchases, refunds, operations.
+    pub fn checkout(
+        &self,
+    ) -> Checkout<SharedClients, SharedOperations, SharedProgramme, SharedClock> {
+        Checkout::new(
+            self.clients.clone(),
+            self.operations.clone(),
+            self.programme.clone(),
+            self.clock.clone(),
+        )
     }
 
     /// Staff access use cases.

@@ -10,10 +10,16 @@ use common::*;
 
 /// Seed endpoints that must be routed and documented now.
 const DELIVERED: &[&str] = &[
+    "GET /api/v1/admin/operations",
+    "POST /api/v1/admin/operations",
     "POST /api/v1/auth/telegram/verify",
     "GET /api/v1/admin/clients",
     "POST /api/v1/admin/clients",
     "PUT /api/v1/admin/clients/{client_id}",
+    "GET /api/v1/admin/traffic-channels",
+    "POST /api/v1/admin/traffic-channels",
+    "GET /api/v1/admin/system-settings",
+    "PUT /api/v1/admin/system-settings",
 ];
 
 fn seed_endpoints() -> Vec<(String, String)> {

@@ -4,7 +4,9 @@
 //! with its pragmas, the migrations embedded from `migrations/` ([`Database`]) — and the Diesel
 //! repositories that implement the domain ports: [`SqliteClientRepository`] for
 //! [`crm_clients::ClientRepository`] and [`SqliteStaffRepository`] for
-//! [`crm_staff::StaffRepository`]. Diesel errors become [`crm_core::RepoError`]s here and
+//! [`crm_staff::StaffRepository`]; [`SqliteSettingsRepository`], [`SqliteLevelRepository`] and
+//! [`SqliteTrafficChannelRepository`] for the settings, levels and traffic channel ports of
+//! [`crm_clients`]. Diesel errors become [`crm_core::RepoError`]s here and
 //! nowhere else. [`SystemClock`] is the real [`crm_core::Clock`].
 //!
 //! Repositories are synchronous (SQLite is) and check a pooled connection out per call, so a
@@ -14,13 +16,21 @@ mod clients;
 mod clock;
 mod db;
 mod error;
+mod levels;
+mod operations;
 mod schema;
+mod settings;
 mod staff;
 #[cfg(test)]
 mod testing;
+mod traffic;
 
 pub use clients::SqliteClientRepository;
 pub use clock::SystemClock;
 pub use db::{database_path, Database, DEFAULT_DATABASE_PATH};
 pub use error::InfraError;
+pub use levels::SqliteLevelRepository;
+pub use operations::{SqliteLoyaltyProgramme, SqliteOperationRepository};
+pub use settings::SqliteSettingsRepository;
 pub use staff::SqliteStaffRepository;
+pub use traffic::SqliteTrafficChannelRepository;

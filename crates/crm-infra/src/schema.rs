@@ -10,10 +10,6 @@ diesel::table! {
         id -> BigInt,
         /// Name shown to people.
         name -> Text,
-        /// Total spent (kopecks) needed to reach the level.
-        min_total_spent -> BigInt,
-        /// Number of purchases needed to reach the level.
-        min_purchase_count -> BigInt,
         /// Cashback in basis points.
         cashback_bp -> BigInt,
         /// When archived; `NULL` while in use.
@@ -22,6 +18,72 @@ diesel::table! {
         created_at -> BigInt,
         /// Last changed, UTC millis.
         updated_at -> BigInt,
+        /// `total_spent`, `purchase_count` or `referrals`.
+        threshold_kind -> Text,
+        /// Kopecks for `total_spent`, a count otherwise.
+        threshold -> BigInt,
+        /// Largest share of a check payable with points, basis points; `NULL` = the business rule.
+        max_points_share_bp -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// The one system settings record (id 1): company profile and loyalty rules.
+    system_settings (id) {
+        /// Always 1.
+        id -> BigInt,
+        /// Company name.
+        company_name -> Text,
+        /// Legal name.
+        legal_name -> Nullable<Text>,
+        /// E.164 phone.
+        phone -> Nullable<Text>,
+        /// E-mail.
+        email -> Nullable<Text>,
+        /// Address.
+        address -> Nullable<Text>,
+        /// Website.
+        website -> Nullable<Text>,
+        /// IANA timezone name.
+        timezone -> Text,
+        /// ISO 4217 code.
+        currency -> Text,
+        /// Base cashback, basis points.
+        base_cashback_bp -> BigInt,
+        /// Largest share of a check payable with points, basis points.
+        max_points_share_bp -> BigInt,
+        /// Welcome bonus, hundredths of a point.
+        welcome_bonus -> BigInt,
+        /// Points lifetime in days; `NULL` = never expire.
+        points_expiry_days -> Nullable<BigInt>,
+        /// Days before earned points can be spent.
+        points_deferral_days -> BigInt,
+        /// Whether a refund takes referral rewards back.
+        refund_claws_back_referrals -> Bool,
+        /// Optimistic concurrency guard, bumped by every change.
+        version -> BigInt,
+        /// Last changed, UTC millis; `NULL` while never changed.
+        updated_at -> Nullable<BigInt>,
+        /// Who changed it last (`employee:3`).
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Append-only audit trail of settings changes: one row per changed field.
+    system_settings_changes (id) {
+        /// Row id (insertion order).
+        id -> BigInt,
+        /// Field path, e.g. `loyalty.base_cashback`.
+        field -> Text,
+        /// Value before, JSON text.
+        old_value -> Text,
+        /// Value after, JSON text.
+        new_value -> Text,
+        /// Who: `employee:3`, `system`.
+        actor -> Text,
+        /// When, UTC millis.
+        at -> BigInt,
     }
 }
 
@@ -193,4 +255,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_tags,
     client_consent_events,
     employees,
+    system_settings,
+    system_settings_changes,
 );

@@ -189,7 +189,7 @@ pub enum RefundRefusal {
     },
 }
 
-fn cumulative(part: i64, of: i64, refunded: i64, total: i64) -> i64 {
+fn cumulative(part: i64, refunded: i64, total: i64) -> i64 {
     // floor(part * refunded / total), exact in i128; equals `part` when all is refunded.
     if total == 0 {
         return 0;
@@ -214,7 +214,7 @@ pub fn compute_refund(
     }
     let refunded_after = (so_far.total + amount).minor();
     let total = purchase.total.minor();
-    let cum = |part: i64| cumulative(part, total, refunded_after, total);
+    let cum = |part: i64| cumulative(part, refunded_after, total);
     let points_returned =
         Points::from_minor(cum(purchase.points_spent.minor()) - so_far.points_returned.minor());
     let cash_returned =

@@ -3,3 +3,7 @@
 pub mod auth;
 pub mod clients;
 pub mod common;
+pub mod levels;
+pub mod operations;
+pub mod settings;
+pub mod traffic;

@@ -1,6 +1,7 @@
 //! `/api/v1/app/me`: the signed-in client's own card and consents, for the Mini App.
 
 use crate::auth::AppUser;
+use crate::body::Body;
 use crate::dto::clients::{ClientResponse, ConsentsRequest};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -22,7 +23,7 @@ async fn me(
 async fn update_my_consents(
     user: AppUser,
     state: web::Data<AppState>,
-    body: web::Json<ConsentsRequest>,
+    body: Body<ConsentsRequest>,
 ) -> Result<web::Json<ClientResponse>, ApiError> {
     let changes = body.into_inner().into();
     let base = state.client_base();

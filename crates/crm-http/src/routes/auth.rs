@@ -2,6 +2,7 @@
 
 use crate::auth::extract::verify_init_data;
 use crate::auth::sign_in;
+use crate::body::Body;
 use crate::dto::auth::{StaffSummary, VerifyRequest, VerifyResponse};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -18,7 +19,7 @@ use paperclip::actix::{api_v2_operation, web};
 #[api_v2_operation(tags(Auth))]
 async fn verify(
     state: web::Data<AppState>,
-    body: web::Json<VerifyRequest>,
+    body: Body<VerifyRequest>,
 ) -> Result<web::Json<VerifyResponse>, ApiError> {
     let verified = verify_init_data(&state, &body.init_data)?;
     let signed_in = {

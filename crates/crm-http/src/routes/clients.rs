@@ -4,6 +4,7 @@
 //! (a cashier registers a new client at the till).
 
 use crate::auth::StaffUser;
+use crate::body::Body;
 use crate::dto::clients::{
     ClientPage, ClientPath, ClientResponse, CreateClientRequest, ListClientsQuery,
     UpdateClientRequest,
@@ -40,7 +41,7 @@ async fn list_clients(
 async fn create_client(
     staff: StaffUser,
     state: web::Data<AppState>,
-    body: web::Json<CreateClientRequest>,
+    body: Body<CreateClientRequest>,
 ) -> Result<CreatedJson<ClientResponse>, ApiError> {
     staff.require(edits_clients, "register clients")?;
     let command = NewClient::try_from(body.into_inner()).map_err(ApiError::validation)?;
@@ -73,7 +74,7 @@ async fn update_client(
     staff: StaffUser,
     state: web::Data<AppState>,
     path: web::Path<ClientPath>,
-    body: web::Json<UpdateClientRequest>,
+    body: Body<UpdateClientRequest>,
 ) -> Result<web::Json<ClientResponse>, ApiError> {
     staff.require(edits_clients, "edit clients")?;
     let id = ClientId(path.client_id);

@@ -24,7 +24,7 @@ pub struct Ready {
 }
 
 /// Liveness: the process serves requests.
-#[api_v2_operation(tags(Operations))]
+#[api_v2_operation(tags(Probes))]
 async fn health() -> web::Json<Health> {
     web::Json(Health {
         status: "ok".into(),
@@ -33,7 +33,7 @@ async fn health() -> web::Json<Health> {
 }
 
 /// Readiness: the database answers a query.
-#[api_v2_operation(tags(Operations))]
+#[api_v2_operation(tags(Probes))]
 async fn ready(state: web::Data<AppState>) -> Result<web::Json<Ready>, ApiError> {
     let check = state.readiness.clone();
     web::block(move || check()).await?.map_err(|cause| {

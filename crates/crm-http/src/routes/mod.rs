@@ -5,3 +5,7 @@ pub mod auth;
 pub mod clients;
 pub mod docs;
 pub mod health;
+pub mod levels;
+pub mod operations;
+pub mod settings;
+pub mod traffic;

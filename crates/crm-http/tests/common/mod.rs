@@ -10,7 +10,11 @@ use crm_core::{Clock, FixedClock, Role, Timestamp};
 use crm_http::auth::init_data;
 use crm_http::auth::jwt::TokenKeys;
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
-use crm_infra::{Database, SqliteClientRepository, SqliteStaffRepository};
+use crm_infra::{
+    Database, SqliteClientRepository, SqliteLevelRepository, SqliteLoyaltyProgramme,
+    SqliteOperationRepository, SqliteSettingsRepository, SqliteStaffRepository,
+    SqliteTrafficChannelRepository,
+};
 use crm_staff::{NewEmployee, StaffRepository};
 use serde_json::Value;
 use std::sync::Arc;
@@ -50,6 +54,11 @@ impl TestApp {
         let state = AppState {
             clients: Arc::new(SqliteClientRepository::new(db.clone())),
             staff: Arc::new(SqliteStaffRepository::new(db.clone())),
+            settings: Arc::new(SqliteSettingsRepository::new(db.clone())),
+            levels: Arc::new(SqliteLevelRepository::new(db.clone())),
+            traffic: Arc::new(SqliteTrafficChannelRepository::new(db.clone())),
+            operations: Arc::new(SqliteOperationRepository::new(db.clone())),
+            programme: Arc::new(SqliteLoyaltyProgramme::new(db.clone())),
             clock: shared_clock,
             readiness: Arc::new(move || ping_db.ping().map_err(|e| e.to_string())),
             auth: AuthSettings {

@@ -18,7 +18,7 @@ use crm_clients::{
     Client, ClientQuery, ClientRepository, ClientUpdatePlan, ConsentChange, ConsentEvent,
     NewClientRecord, Tag,
 };
-use crm_core::{Actor, ClientId, Page, PageRequest, RepoError, TrafficChannelId};
+use crm_core::{Actor, ClientId, Page, PageRequest, Phone, RepoError, TrafficChannelId};
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
 use rows::{ClientRow, ClientWrite, ConsentEventRow, NewClientRow, NewConsentEventRow};
@@ -228,6 +228,17 @@ impl ClientRepository for SqliteClientRepository {
     fn find_by_telegram_id(&self, telegram_id: i64) -> Result<Option<Client>, RepoError> {
         let mut conn = self.db.conn()?;
         Ok(client_by_telegram_id(&mut conn, telegram_id)?)
+    }
+
+    fn find_by_phone(&self, phone: &Phone) -> Result<Option<Client>, RepoError> {
+        let mut conn = self.db.conn()?;
+        let row = clients::table
+            .filter(clients::phone.eq(phone.as_str()))
+            .select(ClientRow::as_select())
+            .first(&mut conn)
+            .optional()
+            .map_err(map_diesel_error)?;
+        Ok(one_client(&mut conn, row)?)
     }
 
     fn update(&self, plan: &ClientUpdatePlan) -> Result<Option<Client>, RepoError> {

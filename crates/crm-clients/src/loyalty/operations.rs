@@ -1,0 +1,265 @@
+//! Operations: purchases and refunds as commands, plans and stored records.
+
+use super::ledger::LedgerChange;
+use super::levels::Level;
+use super::purchase::{PurchaseBreakdown, ReferralReward, RefundBreakdown};
+use super::referral::RewardType;
+use crm_core::{
+    Actor, ClientId, EmployeeId, LocationId, Money, OperationId, Percent, Phone, Points, Timestamp,
+};
+
+/// Longest receipt number accepted.
+pub const MAX_RECEIPT_CHARS: usize = 64;
+/// Longest comment accepted.
+pub const MAX_COMMENT_CHARS: usize = 1_000;
+/// Longest idempotency key accepted.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
+
+/// A purchase or a refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OperationKind {
+    /// A purchase.
+    Purchase,
+    /// A refund of (part of) a purchase.
+    Refund,
+}
+
+impl OperationKind {
+    /// `purchase` or `refund`.
+    pub fn code(self) -> &'static str {
+        match self {
+            OperationKind::Purchase => "purchase",
+            OperationKind::Refund => "refund",
+        }
+    }
+
+    /// Reads a code back.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "purchase" => Some(OperationKind::Purchase),
+            "refund" => Some(OperationKind::Refund),
+            _ => None,
+        }
+    }
+}
+
+/// How the cashier names the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientRef {
+    /// By id.
+    Id(ClientId),
+    /// By phone.
+    Phone(Phone),
+    /// By Telegram user id.
+    TelegramId(i64),
+}
+
+/// Command: record (or preview) a purchase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseRequest {
+    /// The buyer.
+    pub client: ClientRef,
+    /// The check.
+    pub total: Money,
+    /// Points to spend.
+    pub points_to_spend: Points,
+    /// The cash the cashier expects to take; a mismatch with the computation is refused.
+    pub expected_cash: Option<Money>,
+    /// The cashier.
+    pub employee_id: Option<EmployeeId>,
+    /// The point of sale.
+    pub location_id: Option<LocationId>,
+    /// Receipt number.
+    pub receipt_number: Option<String>,
+    /// Comment.
+    pub comment: Option<String>,
+}
+
+impl PurchaseRequest {
+    /// A canonical text of the request, to recognise a repeated `Idempotency-Key`.
+    pub fn fingerprint(&self) -> String {
+        let client = match &self.client {
+            ClientRef::Id(id) => format!("id:{id}"),
+            ClientRef::Phone(p) => format!("phone:{p}"),
+            ClientRef::TelegramId(t) => format!("tg:{t}"),
+        };
+        format!(
+            "purchase|{client}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.total.minor(),
+            self.points_to_spend.minor(),
+            self.expected_cash.map(Money::minor),
+            self.employee_id.map(EmployeeId::get),
+            self.location_id.map(LocationId::get),
+            self.receipt_number,
+            self.comment
+        )
+    }
+}
+
+/// Command: refund (part of) a purchase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    /// The purchase.
+    pub purchase_id: OperationId,
+    /// How much of its total; `None` refunds all that is left.
+    pub amount: Option<Money>,
+    /// Who refunds.
+    pub employee_id: Option<EmployeeId>,
+    /// Comment.
+    pub comment: Option<String>,
+}
+
+impl RefundRequest {
+    /// A canonical text of the request, to recognise a repeated `Idempotency-Key`.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "refund|{}|{:?}|{:?}|{:?}",
+            self.purchase_id,
+            self.amount.map(Money::minor),
+            self.employee_id.map(EmployeeId::get),
+            self.comment
+        )
+    }
+}
+
+/// A stored operation. For a refund, `points`, `cash`, `certificate_amount` and `cashback` are
+/// what it returned or took back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// Id.
+    pub id: OperationId,
+    /// Purchase or refund.
+    pub kind: OperationKind,
+    /// The client.
+    pub client_id: ClientId,
+    /// The cashier.
+    pub employee_id: Option<EmployeeId>,
+    /// The point of sale.
+    pub location_id: Option<LocationId>,
+    /// Refunds: the purchase refunded.
+    pub purchase_id: Option<OperationId>,
+    /// Purchase: the check; refund: the refunded part of it.
+    pub total: Money,
+    /// Paid by (or returned to) a certificate.
+    pub certificate_amount: Money,
+    /// Points spent (purchase) or returned (refund).
+    pub points: Points,
+    /// Cash paid (purchase) or returned (refund).
+    pub cash: Money,
+    /// Cashback earned (purchase) or taken back (refund).
+    pub cashback: Points,
+    /// The cashback rate of the purchase.
+    pub cashback_rate: Percent,
+    /// Refunds: cashback that could not be taken back because the client had spent it.
+    pub clawback_shortfall: Points,
+    /// Purchases: how much of the total has been refunded.
+    pub refunded_total: Money,
+    /// Purchases: points returned so far.
+    pub refunded_points: Points,
+    /// Purchases: cash returned so far.
+    pub refunded_cash: Money,
+    /// Purchases: certificate amount returned so far.
+    pub refunded_certificate: Money,
+    /// Purchases: cashback taken back so far (as due).
+    pub reversed_cashback: Points,
+    /// Referral rewards paid (purchase) or taken back (refund).
+    pub referral_rewards: Vec<ReferralReward>,
+    /// Points or money, for the referral rewards.
+    pub reward_type: RewardType,
+    /// Receipt number.
+    pub receipt_number: Option<String>,
+    /// Comment.
+    pub comment: Option<String>,
+    /// Who recorded it.
+    pub actor: Actor,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// What a repository commits for a purchase, in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchasePlan {
+    /// The buyer.
+    pub client_id: ClientId,
+    /// The arithmetic.
+    pub breakdown: PurchaseBreakdown,
+    /// How referral rewards are paid.
+    pub reward_type: RewardType,
+    /// Ledger changes: the spend (debit of spendable lots), the cashback and point rewards.
+    pub ledger: Vec<LedgerChange>,
+    /// The levels, to re-evaluate the buyer after the figures change.
+    pub levels: Vec<Level>,
+    /// The cashier.
+    pub employee_id: Option<EmployeeId>,
+    /// The point of sale.
+    pub location_id: Option<LocationId>,
+    /// Receipt number.
+    pub receipt_number: Option<String>,
+    /// Comment.
+    pub comment: Option<String>,
+    /// The idempotency key and the request's fingerprint, if a key was sent.
+    pub idempotency: Option<(String, String)>,
+    /// Who records it.
+    pub actor: Actor,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// What a repository commits for a refund, in one transaction, if the purchase's refunded
+/// total is still `expected_refunded_total`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundPlan {
+    /// The purchase.
+    pub purchase: Operation,
+    /// The arithmetic.
+    pub breakdown: RefundBreakdown,
+    /// Ledger changes: points returned (credit), cashback and referral clawbacks (debits that
+    /// take what the balance holds).
+    pub ledger: Vec<LedgerChange>,
+    /// The levels, to re-evaluate the client.
+    pub levels: Vec<Level>,
+    /// Who refunds.
+    pub employee_id: Option<EmployeeId>,
+    /// Comment.
+    pub comment: Option<String>,
+    /// The idempotency key and fingerprint.
+    pub idempotency: Option<(String, String)>,
+    /// Who records it.
+    pub actor: Actor,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// Why a repository did not commit a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitRefusal {
+    /// The client's spendable points no longer cover the spend (a concurrent purchase).
+    InsufficientPoints,
+    /// The purchase was refunded concurrently; recompute.
+    RefundRaced,
+    /// The idempotency key was taken concurrently.
+    DuplicateKey,
+    /// Storage failed.
+    Storage(crm_core::RepoError),
+}
+
+impl From<crm_core::RepoError> for CommitRefusal {
+    fn from(e: crm_core::RepoError) -> Self {
+        CommitRefusal::Storage(e)
+    }
+}
+
+/// Filters of the operations list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperationFilter {
+    /// One client's operations.
+    pub client_id: Option<ClientId>,
+    /// One cashier's operations.
+    pub employee_id: Option<EmployeeId>,
+    /// Purchases or refunds.
+    pub kind: Option<OperationKind>,
+    /// At or after.
+    pub from: Option<Timestamp>,
+    /// Before.
+    pub to: Option<Timestamp>,
+}

@@ -1,0 +1,483 @@
+//! [`Checkout`]: the cashier's use cases — preview a purchase, record it, refund it, look
+//! operations up.
+
+use super::error::OperationError;
+use super::ledger::{LedgerChange, LedgerKind};
+use super::levels::Level;
+use super::operations::{
+    ClientRef, CommitRefusal, Operation, OperationFilter, OperationKind, PurchasePlan,
+    PurchaseRequest, RefundPlan, RefundRequest, MAX_COMMENT_CHARS, MAX_IDEMPOTENCY_KEY_CHARS,
+    MAX_RECEIPT_CHARS,
+};
+use super::ports::{LoyaltyProgramme, OperationRepository};
+use super::purchase::{
+    compute_purchase, compute_refund, money_as_points, PurchaseBreakdown, PurchaseInput,
+    PurchaseRefusal, RefundRefusal, RefundedSoFar,
+};
+use super::referral::RewardType;
+use super::rules::LoyaltyRules;
+use crate::model::Client;
+use crate::ports::ClientRepository;
+use crm_core::{Actor, Clock, FieldError, OperationId, Page, PageRequest, Points, Timestamp};
+
+/// How often a purchase or refund is recomputed when a concurrent one changed its inputs.
+const COMMIT_ATTEMPTS: usize = 5;
+const DAY_SECONDS: i64 = 86_400;
+
+/// A previewed purchase: what the cashier sees before recording it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    /// The buyer.
+    pub client: Client,
+    /// The client's level, if any.
+    pub level: Option<Level>,
+    /// Points the client can spend now.
+    pub spendable_points: Points,
+    /// The arithmetic.
+    pub breakdown: PurchaseBreakdown,
+    /// How referral rewards would be paid.
+    pub reward_type: RewardType,
+}
+
+/// The cashier's use cases.
+pub struct Checkout<C, O, L, K> {
+    clients: C,
+    operations: O,
+    programme: L,
+    clock: K,
+}
+
+fn text_field(field: &str, value: &Option<String>, max: usize) -> Option<FieldError> {
+    value.as_ref().and_then(|v| {
+        (v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n')).then(|| {
+            FieldError::new(
+                field,
+                format!("must be at most {max} characters, without control characters"),
+            )
+        })
+    })
+}
+
+fn check_key(key: &Option<String>) -> Result<(), OperationError> {
+    match key {
+        Some(k)
+            if k.is_empty() || k.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS || !k.is_ascii() =>
+        {
+            Err(OperationError::Validation(vec![FieldError::new(
+                "idempotency_key",
+                "must be 1 to 128 ASCII characters",
+            )]))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A credit's availability and expiry under the rules, from `at`.
+fn lot_times(rules: &LoyaltyRules, at: Timestamp) -> (Timestamp, Option<Timestamp>) {
+    let available_at = at.plus_seconds(i64::from(rules.points_deferral_days) * DAY_SECONDS);
+    let expires_at = rules
+        .points_expiry_days
+        .map(|days| available_at.plus_seconds(i64::from(days) * DAY_SECONDS));
+    (available_at, expires_at)
+}
+
+impl<C, O, L, K> Checkout<C, O, L, K>
+where
+    C: ClientRepository,
+    O: OperationRepository,
+    L: LoyaltyProgramme,
+    K: Clock,
+{
+    /// The use cases over their ports.
+    pub fn new(clients: C, operations: O, programme: L, clock: K) -> Self {
+        Self {
+            clients,
+            operations,
+            programme,
+            clock,
+        }
+    }
+
+    fn resolve(&self, client: &ClientRef) -> Result<Client, OperationError> {
+        let found = match client {
+            ClientRef::Id(id) => self.clients.get(*id)?,
+            ClientRef::TelegramId(tg) => self.clients.find_by_telegram_id(*tg)?,
+            ClientRef::Phone(phone) => self.clients.find_by_phone(phone)?,
+        };
+        found.ok_or(OperationError::ClientNotFound)
+    }
+
+    fn quote_at(
+        &self,
+        request: &PurchaseRequest,
+        now: Timestamp,
+    ) -> Result<(Quote, Vec<Level>, LoyaltyRules), OperationError> {
+        let mut errors: Vec<FieldError> = [
+            text_field("receipt_number", &request.receipt_number, MAX_RECEIPT_CHARS),
+            text_field("comment", &request.comment, MAX_COMMENT_CHARS),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if request.total.minor() <= 0 {
+            errors.push(FieldError::new("total", "must be greater than 0"));
+        }
+        if !errors.is_empty() {
+            return Err(OperationError::Validation(errors));
+        }
+        let client = self.resolve(&request.client)?;
+        let rules = self.programme.rules()?;
+        let levels = self.programme.levels()?;
+        let referral = self.programme.referral_config()?;
+        let level = client
+            .loyalty
+            .level_id
+            .and_then(|id| levels.iter().find(|l| l.id == id))
+            .cloned();
+        let rates = referral.active_generations().to_vec();
+        let referrers = if rates.is_empty() {
+            Vec::new()
+        } else {
+            self.operations.referrer_chain(client.id, rates.len())?
+        };
+        let spendable_points = self.operations.spendable_points(client.id, now)?;
+        let input = PurchaseInput {
+            total: request.total,
+            points_requested: request.points_to_spend,
+            spendable_points,
+            max_points_share: level
+                .as_ref()
+                .and_then(|l| l.max_points_share)
+                .unwrap_or(rules.max_points_share),
+            cashback_rate: level.as_ref().map_or(rules.base_cashback, |l| l.cashback),
+            certificate_balance: None,
+            referrers,
+            referral_rates: rates,
+        };
+        let breakdown = compute_purchase(&input).map_err(|refusal| match refusal {
+            PurchaseRefusal::NonPositiveTotal => {
+                OperationError::Validation(vec![FieldError::new("total", "must be greater than 0")])
+            }
+            PurchaseRefusal::TooManyPoints { allowed } => OperationError::TooManyPoints { allowed },
+        })?;
+        if let Some(stated) = request.expected_cash {
+            if stated != breakdown.cash_paid {
+                return Err(OperationError::CashMismatch {
+                    stated,
+                    computed: breakdown.cash_paid,
+                });
+            }
+        }
+        let quote = Quote {
+            client,
+            level,
+            spendable_points,
+            breakdown,
+            reward_type: referral.reward_type,
+        };
+        Ok((quote, levels, rules))
+    }
+
+    /// Previews a purchase without recording anything.
+    pub fn calc(&self, request: &PurchaseRequest) -> Result<Quote, OperationError> {
+        self.quote_at(request, self.clock.now())
+            .map(|(quote, _, _)| quote)
+    }
+
+    fn replay(&self, key: &str, fingerprint: &str) -> Result<Option<Operation>, OperationError> {
+        match self.operations.find_by_idempotency_key(key)? {
+            Some((stored, operation)) if stored == fingerprint => Ok(Some(operation)),
+            Some(_) => Err(OperationError::IdempotencyKeyReused),
+            None => Ok(None),
+        }
+    }
+
+    /// Records a purchase. With an idempotency key, repeating the same request returns the
+    /// stored operation (`true`), and a different request under the key is refused.
+    pub fn purchase(
+        &self,
+        request: &PurchaseRequest,
+        idempotency_key: Option<String>,
+        actor: Actor,
+    ) -> Result<(Operation, bool), OperationError> {
+        check_key(&idempotency_key)?;
+        let fingerprint = request.fingerprint();
+        if let Some(key) = &idempotency_key {
+            if let Some(stored) = self.replay(key, &fingerprint)? {
+                return Ok((stored, true));
+            }
+        }
+        for _ in 0..COMMIT_ATTEMPTS {
+            let now = self.clock.now();
+            let (quote, levels, rules) = self.quote_at(request, now)?;
+            let plan = self.purchase_plan(
+                request,
+                quote,
+                levels,
+                &rules,
+                &idempotency_key,
+                &fingerprint,
+                actor,
+                now,
+            );
+            match self.operations.commit_purchase(&plan) {
+                Ok(operation) => return Ok((operation, false)),
+                Err(CommitRefusal::InsufficientPoints) | Err(CommitRefusal::RefundRaced) => {
+                    continue
+                }
+                Err(CommitRefusal::DuplicateKey) => {
+                    let key = idempotency_key.as_deref().unwrap_or_default();
+                    return match self.replay(key, &fingerprint)? {
+                        Some(stored) => Ok((stored, true)),
+                        None => Err(OperationError::ConcurrentChange),
+                    };
+                }
+                Err(CommitRefusal::Storage(e)) => return Err(e.into()),
+            }
+        }
+        Err(OperationError::ConcurrentChange)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn purchase_plan(
+        &self,
+        request: &PurchaseRequest,
+        quote: Quote,
+        levels: Vec<Level>,
+        rules: &LoyaltyRules,
+        key: &Option<String>,
+        fingerprint: &str,
+        actor: Actor,
+        now: Timestamp,
+    ) -> PurchasePlan {
+        let client_id = quote.client.id;
+        let b = &quote.breakdown;
+        let (available_at, expires_at) = lot_times(rules, now);
+        let mut ledger = Vec::new();
+        if !b.points_spent.is_zero() {
+            ledger.push(LedgerChange {
+                client_id,
+                kind: LedgerKind::Spend,
+                amount: b.points_spent.negate(),
+                available_at: now,
+                expires_at: None,
+                generation: None,
+                source_client_id: None,
+                reason: None,
+            });
+        }
+        if !b.cashback.is_zero() {
+            ledger.push(LedgerChange {
+                client_id,
+                kind: LedgerKind::Cashback,
+                amount: b.cashback,
+                available_at,
+                expires_at,
+                generation: None,
+                source_client_id: None,
+                reason: None,
+            });
+        }
+        if quote.reward_type == RewardType::Points {
+            for reward in &b.referral_rewards {
+                ledger.push(LedgerChange {
+                    client_id: reward.beneficiary,
+                    kind: LedgerKind::ReferralReward,
+                    amount: money_as_points(reward.amount),
+                    available_at,
+                    expires_at,
+                    generation: Some(reward.generation),
+                    source_client_id: Some(client_id),
+                    reason: None,
+                });
+            }
+        }
+        PurchasePlan {
+            client_id,
+            breakdown: quote.breakdown,
+            reward_type: quote.reward_type,
+            ledger,
+            levels,
+            employee_id: request.employee_id,
+            location_id: request.location_id,
+            receipt_number: request.receipt_number.clone(),
+            comment: request.comment.clone(),
+            idempotency: key.clone().map(|k| (k, fingerprint.to_owned())),
+            actor,
+            at: now,
+        }
+    }
+
+    /// Refunds (part of) a purchase: spent points come back in proportion, the cashback is
+    /// taken back, and — when the rules say so — so are the referral rewards.
+    pub fn refund(
+        &self,
+        request: &RefundRequest,
+        idempotency_key: Option<String>,
+        actor: Actor,
+    ) -> Result<(Operation, bool), OperationError> {
+        check_key(&idempotency_key)?;
+        if let Some(e) = text_field("comment", &request.comment, MAX_COMMENT_CHARS) {
+            return Err(OperationError::Validation(vec![e]));
+        }
+        let fingerprint = request.fingerprint();
+        if let Some(key) = &idempotency_key {
+            if let Some(stored) = self.replay(key, &fingerprint)? {
+                return Ok((stored, true));
+            }
+        }
+        for _ in 0..COMMIT_ATTEMPTS {
+            let now = self.clock.now();
+            let purchase = self
+                .operations
+                .get(request.purchase_id)?
+                .ok_or(OperationError::NotFound)?;
+            if purchase.kind != OperationKind::Purchase {
+                return Err(OperationError::NotAPurchase);
+            }
+            let rules = self.programme.rules()?;
+            let levels = self.programme.levels()?;
+            let reversed_before: Vec<_> = self
+                .operations
+                .refunds_of(purchase.id)?
+                .into_iter()
+                .flat_map(|r| r.referral_rewards)
+                .collect();
+            let breakdown = PurchaseBreakdown {
+                total: purchase.total,
+                certificate_amount: purchase.certificate_amount,
+                points_spent: purchase.points,
+                cash_paid: purchase.cash,
+                cashback: purchase.cashback,
+                cashback_rate: purchase.cashback_rate,
+                max_points: purchase.points,
+                referral_rewards: purchase.referral_rewards.clone(),
+            };
+            let so_far = RefundedSoFar {
+                total: purchase.refunded_total,
+                points_returned: purchase.refunded_points,
+                cash_returned: purchase.refunded_cash,
+                certificate_returned: purchase.refunded_certificate,
+                cashback_reversed: purchase.reversed_cashback,
+            };
+            let amount = request
+                .amount
+                .unwrap_or(purchase.total - purchase.refunded_total);
+            let refund = compute_refund(
+                &breakdown,
+                &so_far,
+                amount,
+                rules.refund_claws_back_referrals,
+                &reversed_before,
+            )
+            .map_err(|refusal| match refusal {
+                RefundRefusal::NonPositiveAmount if request.amount.is_none() => {
+                    OperationError::RefundExceedsPurchase { left: amount }
+                }
+                RefundRefusal::NonPositiveAmount => {
+                    OperationError::Validation(vec![FieldError::new(
+                        "amount",
+                        "must be greater than 0",
+                    )])
+                }
+                RefundRefusal::ExceedsPurchase { left } => {
+                    OperationError::RefundExceedsPurchase { left }
+                }
+            })?;
+            let (_, expires_at) = lot_times(&rules, now);
+            let change = |client_id, kind, amount: Points| LedgerChange {
+                client_id,
+                kind,
+                amount,
+                available_at: now,
+                expires_at: None,
+                generation: None,
+                source_client_id: None,
+                reason: None,
+            };
+            let mut ledger = Vec::new();
+            if !refund.points_returned.is_zero() {
+                // Returned points are spendable at once; they expire like newly earned ones.
+                ledger.push(LedgerChange {
+                    expires_at,
+                    ..change(
+                        purchase.client_id,
+                        LedgerKind::RefundReturn,
+                        refund.points_returned,
+                    )
+                });
+            }
+            if !refund.cashback_reversed.is_zero() {
+                ledger.push(change(
+                    purchase.client_id,
+                    LedgerKind::RefundClawback,
+                    refund.cashback_reversed.negate(),
+                ));
+            }
+            if purchase.reward_type == RewardType::Points {
+                for reward in &refund.referral_reversed {
+                    ledger.push(LedgerChange {
+                        generation: Some(reward.generation),
+                        source_client_id: Some(purchase.client_id),
+                        ..change(
+                            reward.beneficiary,
+                            LedgerKind::ReferralClawback,
+                            money_as_points(reward.amount).negate(),
+                        )
+                    });
+                }
+            }
+            let plan = RefundPlan {
+                purchase,
+                breakdown: refund,
+                ledger,
+                levels,
+                employee_id: request.employee_id,
+                comment: request.comment.clone(),
+                idempotency: idempotency_key.clone().map(|k| (k, fingerprint.clone())),
+                actor,
+                at: now,
+            };
+            match self.operations.commit_refund(&plan) {
+                Ok(operation) => return Ok((operation, false)),
+                Err(CommitRefusal::RefundRaced) | Err(CommitRefusal::InsufficientPoints) => {
+                    continue
+                }
+                Err(CommitRefusal::DuplicateKey) => {
+                    let key = idempotency_key.as_deref().unwrap_or_default();
+                    return match self.replay(key, &fingerprint)? {
+                        Some(stored) => Ok((stored, true)),
+                        None => Err(OperationError::ConcurrentChange),
+                    };
+                }
+                Err(CommitRefusal::Storage(e)) => return Err(e.into()),
+            }
+        }
+        Err(OperationError::ConcurrentChange)
+    }
+
+    /// One operation.
+    pub fn get(&self, id: OperationId) -> Result<Operation, OperationError> {
+        self.operations.get(id)?.ok_or(OperationError::NotFound)
+    }
+
+    /// A page of operations, newest first.
+    pub fn list(
+        &self,
+        filter: &OperationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Operation>, OperationError> {
+        if let (Some(from), Some(to)) = (filter.from, filter.to) {
+            if from > to {
+                return Err(OperationError::Validation(vec![FieldError::new(
+                    "from",
+                    "must not be after to",
+                )]));
+            }
+        }
+        Ok(self.operations.list(filter, page)?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,4 @@
+DROP TABLE points_ledger;
+DROP TABLE referral_rewards;
+DROP TABLE operations;
+DROP TABLE referral_config;
