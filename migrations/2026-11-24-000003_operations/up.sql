@@ -8,7 +8,8 @@ CREATE TABLE referral_config (
     -- Basis points per generation, nearest first, comma-separated ("500,300,100").
     generations_bp TEXT NOT NULL,
     reward_type TEXT NOT NULL CHECK (reward_type IN ('points', 'money')),
-    updated_at BIGINT NOT NULL
+    updated_at BIGINT NOT NULL,
+    updated_by TEXT
 );
 INSERT INTO referral_config (id, enabled, generations_bp, reward_type, updated_at)
 VALUES (1, 1, '500', 'points', 0);

@@ -9,6 +9,7 @@
 //! Everything is pure: storage is reached through the [`ports::ClientRepository`] port and time
 //! through [`crm_core::Clock`], so a caller wires in the adapters it likes.
 
+pub mod certificates;
 pub mod consent;
 pub mod error;
 pub mod loyalty;

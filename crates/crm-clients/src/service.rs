@@ -12,6 +12,8 @@ use crm_core::{Actor, ClientId, Clock, FieldError, Page, PageRequest, Timestamp}
 
 /// How many consent events a client card shows.
 pub const CONSENT_HISTORY_ON_CARD: u32 = 50;
+/// The longest chain of recommenders walked when checking for a cycle.
+const MAX_CHAIN_WALK: usize = 10_000;
 /// How often an update is recomputed when the client changes underneath it.
 const UPDATE_ATTEMPTS: usize = 3;
 /// Where a change came from, for the consent audit trail.
@@ -214,6 +216,13 @@ impl<R: ClientRepository, C: Clock> ClientBase<R, C> {
                 ));
             } else if !self.repo.exists(referrer)? {
                 errors.push(FieldError::new("referrer_id", "no client with this id"));
+            } else if let Some(own) = own_id {
+                if self.recommended_by(referrer, own)? {
+                    errors.push(FieldError::new(
+                        "referrer_id",
+                        "this client is among the recommenders' own recommendations: it would form a cycle",
+                    ));
+                }
             }
         }
         if let Some(channel) = profile.traffic_channel_id {
@@ -229,6 +238,20 @@ impl<R: ClientRepository, C: Clock> ClientBase<R, C> {
         } else {
             Err(ClientError::Validation(errors))
         }
+    }
+
+    /// Whether `client` is in the chain of recommenders above `start` (or is `start`).
+    fn recommended_by(&self, start: ClientId, client: ClientId) -> Result<bool, ClientError> {
+        let mut current = Some(start);
+        // Chains are acyclic by this very rule; the bound only guards against bad data.
+        for _ in 0..MAX_CHAIN_WALK {
+            match current {
+                None => return Ok(false),
+                Some(id) if id == client => return Ok(true),
+                Some(id) => current = self.repo.get(id)?.and_then(|c| c.profile.referrer_id),
+            }
+        }
+        Ok(true)
     }
 
     fn resolve(&self, filter: ClientFilter) -> Result<ClientQuery, ClientError> {
@@ -497,6 +520,48 @@ mod tests {
             )
             .expect_err("self referral");
         assert!(matches!(err, ClientError::Validation(f) if f[0].field == "referrer_id"));
+    }
+
+    #[test]
+    fn a_referrer_below_the_client_would_form_a_cycle() {
+        // 7 recommended 8, 8 recommended 9; making 9 the recommender of 7 closes a loop.
+        let mut repo = MockClientRepository::new();
+        let record = |id: i64, referrer: Option<i64>| {
+            let mut c = stored(
+                &NewClientRecord {
+                    profile: profile("x"),
+                    consents: ConsentSet::default(),
+                    consent_events: vec![],
+                    actor: Actor::System,
+                    source: "admin".into(),
+                    at: at(1),
+                },
+                id,
+            );
+            c.profile.referrer_id = referrer.map(ClientId);
+            c
+        };
+        repo.expect_get().returning(move |id| {
+            Ok(Some(match id.0 {
+                7 => record(7, None),
+                8 => record(8, Some(7)),
+                _ => record(9, Some(8)),
+            }))
+        });
+        repo.expect_exists().returning(|_| Ok(true));
+        repo.expect_update().never();
+        let err = base(repo)
+            .update(
+                ClientId(7),
+                ClientUpdate {
+                    referrer_id: Patch::Set(ClientId(9)),
+                    ..Default::default()
+                },
+                Actor::System,
+                SOURCE_ADMIN,
+            )
+            .expect_err("cycle");
+        assert!(matches!(err, ClientError::Validation(f) if f[0].message.contains("cycle")));
     }
 
     #[test]

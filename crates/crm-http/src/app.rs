@@ -72,6 +72,7 @@ fn spec() -> DefaultApiRaw {
                 "Sources of clients (Mini App start codes, links, UTM) with their figures",
             ),
             tag("Operations", "Purchases, previews, refunds, the operations list and the points ledger"),
+            tag("Referrals", "The referral programme: variants, configuration, client standing"),
             tag("Probes", "Health and readiness"),
         ],
         ..Default::default()
@@ -110,6 +111,7 @@ pub fn build_app(
         .configure(routes::auth::configure)
         .configure(routes::clients::configure)
         .configure(routes::operations::configure)
+        .configure(routes::referral::configure)
         .configure(routes::settings::configure)
         .configure(routes::levels::configure)
         .configure(routes::traffic::configure)

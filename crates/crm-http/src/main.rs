@@ -101,6 +101,7 @@ fn state(runtime: &Runtime) -> AppState {
         traffic: Arc::new(SqliteTrafficChannelRepository::new(runtime.db.clone())),
         operations: Arc::new(SqliteOperationRepository::new(runtime.db.clone())),
         programme: Arc::new(SqliteLoyaltyProgramme::new(runtime.db.clone())),
+        referrals: Arc::new(SqliteLoyaltyProgramme::new(runtime.db.clone())),
         clock: Arc::new(SystemClock),
         readiness: Arc::new(move || db.ping().map_err(|e| e.to_string())),
         auth: AuthSettings {

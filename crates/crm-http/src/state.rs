@@ -1,8 +1,10 @@
 //! [`AppState`]: the ports and settings every handler reaches through `web::Data`.
 
 use crate::auth::jwt::TokenKeys;
-use crm_clients::loyalty::ports::{LoyaltyProgramme, OperationRepository};
-use crm_clients::loyalty::Checkout;
+use crm_clients::loyalty::ports::{
+    LoyaltyProgramme, OperationRepository, ReferralProgrammeRepository,
+};
+use crm_clients::loyalty::{Checkout, ReferralProgrammes};
 use crm_clients::settings::{BusinessSettings, LevelRepository, LoyaltyLevels, SettingsRepository};
 use crm_clients::traffic::{TrafficChannelRepository, TrafficChannels};
 use crm_clients::{ClientBase, ClientRepository};
@@ -24,6 +26,8 @@ pub type SharedStaff = Arc<dyn StaffRepository + Send + Sync>;
 pub type SharedOperations = Arc<dyn OperationRepository + Send + Sync>;
 /// The shared loyalty programme in force.
 pub type SharedProgramme = Arc<dyn LoyaltyProgramme + Send + Sync>;
+/// Shared storage of the referral programme.
+pub type SharedReferrals = Arc<dyn ReferralProgrammeRepository + Send + Sync>;
 /// A shared clock.
 pub type SharedClock = Arc<dyn Clock>;
 /// Checks that storage answers (for `/ready`).
@@ -77,6 +81,8 @@ pub struct AppState {
     pub operations: SharedOperations,
     /// The loyalty programme in force.
     pub programme: SharedProgramme,
+    /// The referral programme's configuration and standings.
+    pub referrals: SharedReferrals,
     /// Time.
     pub clock: SharedClock,
     /// Readiness probe.
@@ -114,6 +120,17 @@ impl AppState {
             self.clients.clone(),
             self.operations.clone(),
             self.programme.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    /// The referral programme's use cases.
+    pub fn referral_programmes(
+        &self,
+    ) -> ReferralProgrammes<SharedReferrals, SharedClients, SharedClock> {
+        ReferralProgrammes::new(
+            self.referrals.clone(),
+            self.clients.clone(),
             self.clock.clone(),
         )
     }

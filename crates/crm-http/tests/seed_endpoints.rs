@@ -10,6 +10,10 @@ use common::*;
 
 /// Seed endpoints that must be routed and documented now.
 const DELIVERED: &[&str] = &[
+    "GET /api/v1/admin/referral-programs/client-info",
+    "PUT /api/v1/admin/referral-programs/config",
+    "GET /api/v1/admin/referral-programs/config",
+    "GET /api/v1/admin/referral-programs",
     "GET /api/v1/admin/operations",
     "POST /api/v1/admin/operations",
     "POST /api/v1/auth/telegram/verify",

@@ -6,6 +6,7 @@ pub mod ledger;
 pub mod levels;
 pub mod operations;
 pub mod ports;
+pub mod programmes;
 pub mod purchase;
 pub mod referral;
 pub mod rules;
@@ -13,5 +14,6 @@ pub mod service;
 
 pub use error::OperationError;
 pub use levels::{Level, LevelThreshold};
+pub use programmes::ReferralProgrammes;
 pub use rules::LoyaltyRules;
 pub use service::Checkout;

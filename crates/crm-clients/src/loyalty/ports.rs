@@ -3,9 +3,9 @@
 use super::ledger::LedgerEntry;
 use super::levels::Level;
 use super::operations::{CommitRefusal, Operation, OperationFilter, PurchasePlan, RefundPlan};
-use super::referral::ReferralConfig;
+use super::referral::{GenerationStanding, ReferralConfig, StoredReferralConfig};
 use super::rules::LoyaltyRules;
-use crm_core::{ClientId, OperationId, Page, PageRequest, Points, RepoError, Timestamp};
+use crm_core::{Actor, ClientId, OperationId, Page, PageRequest, Points, RepoError, Timestamp};
 
 /// The programme in force: rules, levels, referral configuration.
 #[cfg_attr(test, mockall::automock)]
@@ -98,5 +98,40 @@ impl<T: OperationRepository + ?Sized> OperationRepository for std::sync::Arc<T> 
     }
     fn ledger(&self, client: ClientId, page: PageRequest) -> Result<Page<LedgerEntry>, RepoError> {
         (**self).ledger(client, page)
+    }
+}
+
+/// Storage of the referral programme's configuration and of who recommended whom.
+#[cfg_attr(test, mockall::automock)]
+pub trait ReferralProgrammeRepository {
+    /// The configuration in force, with its last change.
+    fn stored_config(&self) -> Result<StoredReferralConfig, RepoError>;
+
+    /// Replaces the configuration.
+    fn save_config(
+        &self,
+        config: &ReferralConfig,
+        actor: Actor,
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
+
+    /// A client's recommendations by generation (1–6), with what the client earned from each.
+    fn standing(&self, client: ClientId) -> Result<Vec<GenerationStanding>, RepoError>;
+}
+
+impl<T: ReferralProgrammeRepository + ?Sized> ReferralProgrammeRepository for std::sync::Arc<T> {
+    fn stored_config(&self) -> Result<StoredReferralConfig, RepoError> {
+        (**self).stored_config()
+    }
+    fn save_config(
+        &self,
+        config: &ReferralConfig,
+        actor: Actor,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        (**self).save_config(config, actor, at)
+    }
+    fn standing(&self, client: ClientId) -> Result<Vec<GenerationStanding>, RepoError> {
+        (**self).standing(client)
     }
 }

@@ -5,5 +5,6 @@ pub mod clients;
 pub mod common;
 pub mod levels;
 pub mod operations;
+pub mod referral;
 pub mod settings;
 pub mod traffic;

@@ -4,6 +4,7 @@
 //! decide how much the business gives away).
 
 use crate::auth::StaffUser;
+use crate::body::Body;
 use crate::dto::common::{page_request, ArchivableListQuery};
 use crate::dto::levels::{
     CreateLevelRequest, LevelPage, LevelPath, LevelResponse, UpdateLevelRequest,
@@ -33,7 +34,7 @@ async fn list_levels(
 async fn create_level(
     staff: StaffUser,
     state: web::Data<AppState>,
-    body: web::Json<CreateLevelRequest>,
+    body: Body<CreateLevelRequest>,
 ) -> Result<CreatedJson<LevelResponse>, ApiError> {
     staff.require(Role::manages_finance, "define loyalty levels")?;
     let level = NewLevel::try_from(body.into_inner()).map_err(ApiError::validation)?;
@@ -48,7 +49,7 @@ async fn update_level(
     staff: StaffUser,
     state: web::Data<AppState>,
     path: web::Path<LevelPath>,
-    body: web::Json<UpdateLevelRequest>,
+    body: Body<UpdateLevelRequest>,
 ) -> Result<web::Json<LevelResponse>, ApiError> {
     staff.require(Role::manages_finance, "change loyalty levels")?;
     let id = LevelId(path.level_id);

@@ -7,5 +7,6 @@ pub mod docs;
 pub mod health;
 pub mod levels;
 pub mod operations;
+pub mod referral;
 pub mod settings;
 pub mod traffic;

@@ -4,6 +4,7 @@
 //! audit trail of changes.
 
 use crate::auth::StaffUser;
+use crate::body::Body;
 use crate::dto::common::{page_request, PageQuery};
 use crate::dto::settings::{SettingChangePage, SettingsResponse, UpdateSettingsRequest};
 use crate::error::ApiError;
@@ -29,7 +30,7 @@ async fn get_settings(
 async fn update_settings(
     staff: StaffUser,
     state: web::Data<AppState>,
-    body: web::Json<UpdateSettingsRequest>,
+    body: Body<UpdateSettingsRequest>,
 ) -> Result<web::Json<SettingsResponse>, ApiError> {
     staff.require(Role::manages_finance, "change system settings")?;
     let update = SettingsUpdate::try_from(body.into_inner()).map_err(ApiError::validation)?;

@@ -3,6 +3,7 @@
 //! Every staff role may read; owners, admins and managers define, change and archive channels.
 
 use crate::auth::StaffUser;
+use crate::body::Body;
 use crate::dto::common::{page_request, ArchivableListQuery};
 use crate::dto::traffic::{
     ChannelPage, ChannelPath, ChannelResponse, CreateChannelRequest, UpdateChannelRequest,
@@ -33,7 +34,7 @@ async fn list_channels(
 async fn create_channel(
     staff: StaffUser,
     state: web::Data<AppState>,
-    body: web::Json<CreateChannelRequest>,
+    body: Body<CreateChannelRequest>,
 ) -> Result<CreatedJson<ChannelResponse>, ApiError> {
     staff.require(Role::manages_business, "define traffic channels")?;
     let definition =
@@ -49,7 +50,7 @@ async fn update_channel(
     staff: StaffUser,
     state: web::Data<AppState>,
     path: web::Path<ChannelPath>,
-    body: web::Json<UpdateChannelRequest>,
+    body: Body<UpdateChannelRequest>,
 ) -> Result<web::Json<ChannelResponse>, ApiError> {
     staff.require(Role::manages_business, "change traffic channels")?;
     let id = TrafficChannelId(path.channel_id);

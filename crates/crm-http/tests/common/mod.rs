@@ -59,6 +59,7 @@ impl TestApp {
             traffic: Arc::new(SqliteTrafficChannelRepository::new(db.clone())),
             operations: Arc::new(SqliteOperationRepository::new(db.clone())),
             programme: Arc::new(SqliteLoyaltyProgramme::new(db.clone())),
+            referrals: Arc::new(SqliteLoyaltyProgramme::new(db.clone())),
             clock: shared_clock,
             readiness: Arc::new(move || ping_db.ping().map_err(|e| e.to_string())),
             auth: AuthSettings {

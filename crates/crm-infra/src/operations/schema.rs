@@ -69,5 +69,6 @@ diesel::table! {
         generations_bp -> Text,
         reward_type -> Text,
         updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
     }
 }

@@ -593,3 +593,41 @@ fn the_stored_programme_reads_settings_levels_and_referral_config() {
     exec(&w.db, "UPDATE referral_config SET generations_bp = 'x'");
     assert!(stored.referral_config().is_err());
 }
+
+#[test]
+fn a_client_sees_each_generation_and_what_it_earned() {
+    use crm_clients::loyalty::ports::ReferralProgrammeRepository;
+    let w = World::new();
+    let root = w.client("Корень", None);
+    let child = w.client("Ребёнок", Some(root));
+    let grandchild = w.client("Внук", Some(child));
+    let _idle = w.client("Без покупок", Some(root));
+    let checkout = w.checkout(programme(500));
+    checkout
+        .purchase(&buy(grandchild, 1_000, 0), None, Actor::System)
+        .unwrap();
+    let stored = SqliteLoyaltyProgramme::new(w.db.clone());
+    let standing = stored.standing(root).unwrap();
+    assert_eq!(standing.len(), 6);
+    assert_eq!(
+        (standing[0].members, standing[0].buyers, standing[0].earned),
+        (2, 0, Money::ZERO)
+    );
+    assert_eq!(
+        (standing[1].members, standing[1].buyers, standing[1].earned),
+        (1, 1, Money::from_major(20))
+    );
+    assert_eq!(standing[1].first_members[0].full_name, "Внук");
+    assert_eq!(standing[2].members, 0);
+
+    let config = ReferralConfig {
+        enabled: true,
+        generations: vec![pct(700), pct(300)],
+        reward_type: RewardType::Money,
+    };
+    stored.save_config(&config, Actor::System, at(NOW)).unwrap();
+    let back = stored.stored_config().unwrap();
+    assert_eq!(back.config, config);
+    assert_eq!(back.updated_at, Some(at(NOW)));
+    assert_eq!(back.updated_by, Some(Actor::System));
+}

@@ -1,0 +1,3 @@
+DROP TABLE certificate_redemptions;
+DROP TABLE certificates;
+DROP TABLE certificate_types;
