@@ -73,6 +73,11 @@ fn spec() -> DefaultApiRaw {
             ),
             tag("Operations", "Purchases, previews, refunds, the operations list and the points ledger"),
             tag("Referrals", "The referral programme: variants, configuration, client standing"),
+            tag(
+                "Certificates",
+                "Gift certificates: types (nominal, price, validity), sales, look-up by code, the \
+                 list with its income",
+            ),
             tag("Probes", "Health and readiness"),
         ],
         ..Default::default()
@@ -98,6 +103,7 @@ pub fn build_app(
     App::new()
         .app_data(state)
         .app_data(json)
+        .app_data(web::Data::from(settings.code_attempts.clone()))
         .app_data(web::PayloadConfig::new(settings.body_limit_bytes))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
@@ -115,6 +121,7 @@ pub fn build_app(
         .configure(routes::settings::configure)
         .configure(routes::levels::configure)
         .configure(routes::traffic::configure)
+        .configure(routes::certificates::configure)
         .configure(routes::app::configure)
         .with_json_spec_v3_at(OPENAPI_PATH)
         .with_swagger_ui_at("/docs")

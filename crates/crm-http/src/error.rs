@@ -16,6 +16,7 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use crm_clients::certificates::CertificateError;
 use crm_clients::loyalty::OperationError;
 use crm_clients::settings::SettingsError;
 use crm_clients::traffic::TrafficError;
@@ -388,6 +389,20 @@ impl From<OperationError> for ApiError {
                 "amount",
                 format!("must be at most {left}"),
             ),
+            OperationError::PaymentCodeInvalid => ApiError::on_field(
+                unprocessable,
+                "payment_code_invalid",
+                "The payment code is unknown, used or expired; ask the client for a new one.",
+                "payment_code",
+                "is invalid or expired",
+            ),
+            OperationError::PaymentCodeRequired => ApiError::on_field(
+                unprocessable,
+                "payment_code_required",
+                "Spending points needs the client's payment code from the app.",
+                "payment_code",
+                "is required to spend points",
+            ),
             OperationError::IdempotencyKeyReused => ApiError::new(
                 StatusCode::CONFLICT,
                 "idempotency_key_reused",
@@ -399,6 +414,49 @@ impl From<OperationError> for ApiError {
                 "The balance changed concurrently; retry.",
             ),
             OperationError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<CertificateError> for ApiError {
+    fn from(e: CertificateError) -> Self {
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        match e {
+            CertificateError::NotFound => {
+                ApiError::not_found("certificate_not_found", "No certificate has this code.")
+            }
+            CertificateError::TypeNotFound => ApiError::not_found(
+                "certificate_type_not_found",
+                "No certificate type with this id.",
+            ),
+            CertificateError::UnknownType => ApiError::on_field(
+                unprocessable,
+                "certificate_type_not_found",
+                "No certificate type matches the one named.",
+                "type_id",
+                "no such certificate type",
+            ),
+            CertificateError::TypeArchived => ApiError::on_field(
+                unprocessable,
+                "certificate_type_archived",
+                "This certificate type is archived and can no longer be sold.",
+                "type_id",
+                "is archived",
+            ),
+            CertificateError::UnknownOwner => ApiError::on_field(
+                unprocessable,
+                "client_not_found",
+                "No client matches the owner named.",
+                "owner_client_id",
+                "no such client",
+            ),
+            CertificateError::Validation(errors) => ApiError::validation(errors),
+            CertificateError::CodeUnavailable => ApiError::unavailable(
+                "certificate_code_unavailable",
+                "No certificate code could be generated; retry.",
+                "certificate code generation failed or kept clashing",
+            ),
+            CertificateError::Storage(e) => e.into(),
         }
     }
 }

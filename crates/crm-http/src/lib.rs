@@ -6,8 +6,10 @@
 //! composition root: configuration, the SQLite adapters, migrations, CLI and graceful shutdown.
 
 pub mod app;
+pub mod attempts;
 pub mod auth;
 pub mod body;
+pub mod certificate_codes;
 pub mod config;
 pub mod dto;
 pub mod error;

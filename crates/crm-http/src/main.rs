@@ -9,9 +9,9 @@ use crm_http::auth::jwt::TokenKeys;
 use crm_http::config::{resolve_jwt_secret, Config};
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
 use crm_infra::{
-    Database, SqliteClientRepository, SqliteLevelRepository, SqliteLoyaltyProgramme,
-    SqliteOperationRepository, SqliteSettingsRepository, SqliteStaffRepository,
-    SqliteTrafficChannelRepository, SystemClock,
+    Database, SqliteCertificateRepository, SqliteClientRepository, SqliteLevelRepository,
+    SqliteLoyaltyProgramme, SqliteOperationRepository, SqliteSettingsRepository,
+    SqliteStaffRepository, SqliteTrafficChannelRepository, SystemClock,
 };
 use crm_staff::StaffAccess;
 use std::process::ExitCode;
@@ -102,6 +102,7 @@ fn state(runtime: &Runtime) -> AppState {
         operations: Arc::new(SqliteOperationRepository::new(runtime.db.clone())),
         programme: Arc::new(SqliteLoyaltyProgramme::new(runtime.db.clone())),
         referrals: Arc::new(SqliteLoyaltyProgramme::new(runtime.db.clone())),
+        certificates: Arc::new(SqliteCertificateRepository::new(runtime.db.clone())),
         clock: Arc::new(SystemClock),
         readiness: Arc::new(move || db.ping().map_err(|e| e.to_string())),
         auth: AuthSettings {
@@ -118,6 +119,7 @@ async fn serve(runtime: Runtime) -> std::io::Result<()> {
     let settings = HttpSettings {
         body_limit_bytes: runtime.config.body_limit_bytes,
         cors_allow_origins: runtime.config.cors_allow_origins.clone(),
+        ..HttpSettings::default()
     };
     if runtime.config.telegram_bot_token.is_none() {
         tracing::warn!("TELEGRAM_BOT_TOKEN is not set: Telegram sign-in answers 503; use `crm-server create-owner` for a token");

@@ -1,6 +1,8 @@
 //! [`AppState`]: the ports and settings every handler reaches through `web::Data`.
 
 use crate::auth::jwt::TokenKeys;
+use crate::certificate_codes::RandomCertificateCodes;
+use crm_clients::certificates::{CertificateRepository, Certificates};
 use crm_clients::loyalty::ports::{
     LoyaltyProgramme, OperationRepository, ReferralProgrammeRepository,
 };
@@ -28,6 +30,8 @@ pub type SharedOperations = Arc<dyn OperationRepository + Send + Sync>;
 pub type SharedProgramme = Arc<dyn LoyaltyProgramme + Send + Sync>;
 /// Shared storage of the referral programme.
 pub type SharedReferrals = Arc<dyn ReferralProgrammeRepository + Send + Sync>;
+/// Shared storage of certificate types and issued certificates.
+pub type SharedCertificates = Arc<dyn CertificateRepository + Send + Sync>;
 /// A shared clock.
 pub type SharedClock = Arc<dyn Clock>;
 /// Checks that storage answers (for `/ready`).
@@ -53,6 +57,8 @@ pub struct HttpSettings {
     pub body_limit_bytes: usize,
     /// Allowed CORS origins (`*` for any; empty for same origin only).
     pub cors_allow_origins: Vec<String>,
+    /// Failed payment-code attempts, shared by every worker.
+    pub code_attempts: Arc<crate::attempts::FailedAttempts>,
 }
 
 impl Default for HttpSettings {
@@ -60,6 +66,7 @@ impl Default for HttpSettings {
         Self {
             body_limit_bytes: 256 * 1024,
             cors_allow_origins: Vec::new(),
+            code_attempts: Arc::default(),
         }
     }
 }
@@ -83,6 +90,8 @@ pub struct AppState {
     pub programme: SharedProgramme,
     /// The referral programme's configuration and standings.
     pub referrals: SharedReferrals,
+    /// Certificate types and issued certificates.
+    pub certificates: SharedCertificates,
     /// Time.
     pub clock: SharedClock,
     /// Readiness probe.
@@ -131,6 +140,18 @@ impl AppState {
         ReferralProgrammes::new(
             self.referrals.clone(),
             self.clients.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    /// The certificate use cases: types, sales, look-up, the list; codes from the system's
+    /// random generator.
+    pub fn gift_certificates(
+        &self,
+    ) -> Certificates<SharedCertificates, RandomCertificateCodes, SharedClock> {
+        Certificates::new(
+            self.certificates.clone(),
+            RandomCertificateCodes::new(),
             self.clock.clone(),
         )
     }

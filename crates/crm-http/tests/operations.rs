@@ -146,11 +146,34 @@ async fn a_purchase_rewards_the_client_and_the_recommender() {
     )
     .await;
     assert_eq!(by_phone.2["client_id"], anna);
+    let without_code = post(
+        &service,
+        &token,
+        "/api/v1/admin/operations",
+        json!({"client_id": boris, "total": 100, "points_to_spend": 30}),
+        None,
+    )
+    .await;
+    assert_problem(&without_code, 422, "payment_code_required");
+    assert_eq!(without_code.2["errors"][0]["field"], "payment_code");
+    let code = post(
+        &service,
+        &app.client_token(boris),
+        "/api/v1/app/payment-code",
+        json!({}),
+        None,
+    )
+    .await;
+    assert_eq!(code.0, 201, "{}", code.2);
+    assert_eq!(code.2["valid_seconds"], 300);
+    assert_eq!(code.2["expires_at"], "2026-11-24T12:05:00Z");
+    let code = code.2["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 6);
     let too_many = post(
         &service,
         &token,
         "/api/v1/admin/operations",
-        json!({"client_id": boris, "total": 100, "points_to_spend": 31}),
+        json!({"payment_code": code, "total": 100, "points_to_spend": 31}),
         None,
     )
     .await;
@@ -161,11 +184,21 @@ async fn a_purchase_rewards_the_client_and_the_recommender() {
         &service,
         &token,
         "/api/v1/admin/operations",
-        json!({"client_id": boris, "total": 100, "points_to_spend": 30, "cash": 70}),
+        json!({"payment_code": code, "total": 100, "points_to_spend": 30, "cash": 70}),
         None,
     )
     .await;
     assert_eq!(spend.0, 201, "{}", spend.2);
+    assert_eq!(spend.2["client_id"], boris);
+    let reused = post(
+        &service,
+        &token,
+        "/api/v1/admin/operations",
+        json!({"payment_code": code, "total": 10}),
+        None,
+    )
+    .await;
+    assert_problem(&reused, 422, "payment_code_invalid");
     assert_eq!(spend.2["points"], 30.0);
     assert_eq!(spend.2["cashback"], 3.5);
     let card = get(&service, &token, &format!("/api/v1/admin/clients/{boris}"))
@@ -385,7 +418,8 @@ async fn an_idempotency_key_records_once() {
 async fn concurrent_spends_never_overdraw() {
     let app = TestApp::new();
     let service = app.service().await;
-    let (_, token) = app.staff_token(Role::Cashier);
+    // An admin may spend points without the client's code.
+    let (_, token) = app.staff_token(Role::Admin);
     let client = post(
         &service,
         &token,
@@ -622,5 +656,117 @@ async fn masters_read_but_do_not_record() {
         &send(&service, TestRequest::get().uri("/api/v1/admin/operations")).await,
         401,
         "unauthenticated",
+    );
+}
+
+#[actix_web::test]
+async fn payment_codes_expire_and_cannot_be_guessed() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, cashier) = app.staff_token(Role::Cashier);
+    let client = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/clients",
+        json!({"full_name": "Анна"}),
+        None,
+    )
+    .await
+    .2["id"]
+        .as_i64()
+        .unwrap();
+    let client_token = app.client_token(client);
+    let first = post(
+        &service,
+        &client_token,
+        "/api/v1/app/payment-code",
+        json!({}),
+        None,
+    )
+    .await
+    .2["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = post(
+        &service,
+        &client_token,
+        "/api/v1/app/payment-code",
+        json!({}),
+        None,
+    )
+    .await
+    .2["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let calc = |code: &str| json!({"payment_code": code, "total": 100});
+    if first != second {
+        let old = post(
+            &service,
+            &cashier,
+            "/api/v1/admin/operations/calc",
+            calc(&first),
+            None,
+        )
+        .await;
+        assert_problem(&old, 422, "payment_code_invalid");
+    }
+    let found = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/operations/calc",
+        calc(&second),
+        None,
+    )
+    .await;
+    assert_eq!(found.0, 200, "{}", found.2);
+    assert_eq!(found.2["client_id"], client);
+    app.clock.set(at(NOW + 301));
+    let expired = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/operations/calc",
+        calc(&second),
+        None,
+    )
+    .await;
+    assert_problem(&expired, 422, "payment_code_invalid");
+
+    let (_, guesser) = app.staff_token(Role::Cashier);
+    let mut statuses = Vec::new();
+    for guess in 0..12 {
+        let result = post(
+            &service,
+            &guesser,
+            "/api/v1/admin/operations/calc",
+            calc(&format!("{guess:06}")),
+            None,
+        )
+        .await;
+        statuses.push(result.0);
+    }
+    assert!(statuses[..9].iter().all(|s| *s == 422), "{statuses:?}");
+    assert_eq!(statuses[11], 429, "{statuses:?}");
+    let limited = post(
+        &service,
+        &guesser,
+        "/api/v1/admin/operations/calc",
+        calc("123456"),
+        None,
+    )
+    .await;
+    assert_problem(&limited, 429, "too_many_attempts");
+    assert_problem(
+        &post(
+            &service,
+            &cashier,
+            "/api/v1/app/payment-code",
+            json!({}),
+            None,
+        )
+        .await,
+        403,
+        "forbidden",
     );
 }

@@ -22,6 +22,8 @@ const DELIVERED: &[&str] = &[
     "PUT /api/v1/admin/clients/{client_id}",
     "GET /api/v1/admin/traffic-channels",
     "POST /api/v1/admin/traffic-channels",
+    "GET /api/v1/admin/certificates",
+    "POST /api/v1/admin/certificates",
     "GET /api/v1/admin/system-settings",
     "PUT /api/v1/admin/system-settings",
 ];

@@ -6,12 +6,13 @@
 //! [`crm_clients::ClientRepository`] and [`SqliteStaffRepository`] for
 //! [`crm_staff::StaffRepository`]; [`SqliteSettingsRepository`], [`SqliteLevelRepository`] and
 //! [`SqliteTrafficChannelRepository`] for the settings, levels and traffic channel ports of
-//! [`crm_clients`]. Diesel errors become [`crm_core::RepoError`]s here and
-//! nowhere else. [`SystemClock`] is the real [`crm_core::Clock`].
+//! [`crm_clients`]; [`SqliteCertificateRepository`] for its certificates. Diesel errors become
+//! [`crm_core::RepoError`]s here and nowhere else. [`SystemClock`] is the real [`crm_core::Clock`].
 //!
 //! Repositories are synchronous (SQLite is) and check a pooled connection out per call, so a
 //! web server runs them on its blocking pool and shares one clone of each as app state.
 
+mod certificates;
 mod clients;
 mod clock;
 mod db;
@@ -25,12 +26,13 @@ mod staff;
 mod testing;
 mod traffic;
 
+pub use certificates::SqliteCertificateRepository;
 pub use clients::SqliteClientRepository;
 pub use clock::SystemClock;
 pub use db::{database_path, Database, DEFAULT_DATABASE_PATH};
 pub use error::InfraError;
 pub use levels::SqliteLevelRepository;
-pub use operations::{SqliteLoyaltyProgramme, SqliteOperationRepository};
+pub use operations::{SqliteLoyaltyProgramme, SqliteOperationRepository, SqlitePointsMaintenance};
 pub use settings::SqliteSettingsRepository;
 pub use staff::SqliteStaffRepository;
 pub use traffic::SqliteTrafficChannelRepository;

@@ -37,6 +37,12 @@ pub enum OperationError {
         /// What is left to refund.
         left: Money,
     },
+    /// The payment code is unknown, used or expired.
+    #[error("the payment code is invalid or expired")]
+    PaymentCodeInvalid,
+    /// Spending points needs the client's payment code (or an owner/admin).
+    #[error("spending points needs the client's payment code")]
+    PaymentCodeRequired,
     /// The idempotency key was used for a different request.
     #[error("the idempotency key was used for a different request")]
     IdempotencyKeyReused,

@@ -1,6 +1,7 @@
 //! Loyalty: the rules of the programme (settings), levels, and — as they land — operations,
 //! the points ledger, referral rewards and certificates.
 
+pub mod adjustments;
 pub mod error;
 pub mod ledger;
 pub mod levels;

@@ -52,6 +52,8 @@ pub enum ClientRef {
     Phone(Phone),
     /// By Telegram user id.
     TelegramId(i64),
+    /// By the one-time payment code the client shows in the Mini App.
+    PaymentCode(String),
 }
 
 /// Command: record (or preview) a purchase.
@@ -73,6 +75,9 @@ pub struct PurchaseRequest {
     pub receipt_number: Option<String>,
     /// Comment.
     pub comment: Option<String>,
+    /// Whether the cashier's role may spend points without the client's payment code (owner,
+    /// admin).
+    pub spending_without_code_allowed: bool,
 }
 
 impl PurchaseRequest {
@@ -82,6 +87,7 @@ impl PurchaseRequest {
             ClientRef::Id(id) => format!("id:{id}"),
             ClientRef::Phone(p) => format!("phone:{p}"),
             ClientRef::TelegramId(t) => format!("tg:{t}"),
+            ClientRef::PaymentCode(c) => format!("code:{c}"),
         };
         format!(
             "purchase|{client}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}",
@@ -199,6 +205,8 @@ pub struct PurchasePlan {
     pub comment: Option<String>,
     /// The idempotency key and the request's fingerprint, if a key was sent.
     pub idempotency: Option<(String, String)>,
+    /// The payment code that identified the client, consumed by the commit.
+    pub payment_code: Option<String>,
     /// Who records it.
     pub actor: Actor,
     /// When.
@@ -239,6 +247,8 @@ pub enum CommitRefusal {
     RefundRaced,
     /// The idempotency key was taken concurrently.
     DuplicateKey,
+    /// The payment code was used or expired before the commit.
+    PaymentCodeGone,
     /// Storage failed.
     Storage(crm_core::RepoError),
 }
@@ -247,6 +257,16 @@ impl From<crm_core::RepoError> for CommitRefusal {
     fn from(e: crm_core::RepoError) -> Self {
         CommitRefusal::Storage(e)
     }
+}
+
+/// How long a payment code stays valid.
+pub const PAYMENT_CODE_TTL_SECONDS: i64 = 300;
+/// Digits in a payment code.
+pub const PAYMENT_CODE_DIGITS: usize = 6;
+
+/// Whether a text is shaped like a payment code (six digits).
+pub fn is_payment_code(text: &str) -> bool {
+    text.len() == PAYMENT_CODE_DIGITS && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Filters of the operations list.

@@ -53,6 +53,23 @@ pub trait OperationRepository {
 
     /// A page of a client's ledger, newest first.
     fn ledger(&self, client: ClientId, page: PageRequest) -> Result<Page<LedgerEntry>, RepoError>;
+
+    /// Replaces the client's payment code; a code already held by another client is
+    /// `Conflict` (the caller draws another).
+    fn issue_payment_code(
+        &self,
+        client: ClientId,
+        code: &str,
+        expires_at: Timestamp,
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
+
+    /// The client holding an unexpired payment code.
+    fn client_for_payment_code(
+        &self,
+        code: &str,
+        at: Timestamp,
+    ) -> Result<Option<ClientId>, RepoError>;
 }
 
 impl<T: LoyaltyProgramme + ?Sized> LoyaltyProgramme for std::sync::Arc<T> {
@@ -98,6 +115,22 @@ impl<T: OperationRepository + ?Sized> OperationRepository for std::sync::Arc<T> 
     }
     fn ledger(&self, client: ClientId, page: PageRequest) -> Result<Page<LedgerEntry>, RepoError> {
         (**self).ledger(client, page)
+    }
+    fn issue_payment_code(
+        &self,
+        client: ClientId,
+        code: &str,
+        expires_at: Timestamp,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        (**self).issue_payment_code(client, code, expires_at, at)
+    }
+    fn client_for_payment_code(
+        &self,
+        code: &str,
+        at: Timestamp,
+    ) -> Result<Option<ClientId>, RepoError> {
+        (**self).client_for_payment_code(code, at)
     }
 }
 

@@ -5,9 +5,9 @@ use super::error::OperationError;
 use super::ledger::{LedgerChange, LedgerKind};
 use super::levels::Level;
 use super::operations::{
-    ClientRef, CommitRefusal, Operation, OperationFilter, OperationKind, PurchasePlan,
-    PurchaseRequest, RefundPlan, RefundRequest, MAX_COMMENT_CHARS, MAX_IDEMPOTENCY_KEY_CHARS,
-    MAX_RECEIPT_CHARS,
+    is_payment_code, ClientRef, CommitRefusal, Operation, OperationFilter, OperationKind,
+    PurchasePlan, PurchaseRequest, RefundPlan, RefundRequest, MAX_COMMENT_CHARS,
+    MAX_IDEMPOTENCY_KEY_CHARS, MAX_RECEIPT_CHARS, PAYMENT_CODE_TTL_SECONDS,
 };
 use super::ports::{LoyaltyProgramme, OperationRepository};
 use super::purchase::{
@@ -98,13 +98,46 @@ where
         }
     }
 
-    fn resolve(&self, client: &ClientRef) -> Result<Client, OperationError> {
+    fn resolve(&self, client: &ClientRef, now: Timestamp) -> Result<Client, OperationError> {
         let found = match client {
             ClientRef::Id(id) => self.clients.get(*id)?,
             ClientRef::TelegramId(tg) => self.clients.find_by_telegram_id(*tg)?,
             ClientRef::Phone(phone) => self.clients.find_by_phone(phone)?,
+            ClientRef::PaymentCode(code) => {
+                let holder = if is_payment_code(code) {
+                    self.operations.client_for_payment_code(code, now)?
+                } else {
+                    None
+                };
+                let id = holder.ok_or(OperationError::PaymentCodeInvalid)?;
+                self.clients.get(id)?
+            }
         };
         found.ok_or(OperationError::ClientNotFound)
+    }
+
+    /// Draws a new one-time payment code for the client (replacing any previous one), valid
+    /// for [`PAYMENT_CODE_TTL_SECONDS`]. `draw` supplies random six-digit codes.
+    pub fn issue_payment_code(
+        &self,
+        client: crm_core::ClientId,
+        mut draw: impl FnMut() -> String,
+    ) -> Result<(String, Timestamp), OperationError> {
+        let now = self.clock.now();
+        let expires_at = now.plus_seconds(PAYMENT_CODE_TTL_SECONDS);
+        for _ in 0..COMMIT_ATTEMPTS {
+            let code = draw();
+            match self
+                .operations
+                .issue_payment_code(client, &code, expires_at, now)
+            {
+                Ok(()) => return Ok((code, expires_at)),
+                // Another client holds this code right now: draw again.
+                Err(crm_core::RepoError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(OperationError::ConcurrentChange)
     }
 
     fn quote_at(
@@ -125,7 +158,12 @@ where
         if !errors.is_empty() {
             return Err(OperationError::Validation(errors));
         }
-        let client = self.resolve(&request.client)?;
+        let client = self.resolve(&request.client, now)?;
+        let by_code = matches!(request.client, ClientRef::PaymentCode(_));
+        if !request.points_to_spend.is_zero() && !by_code && !request.spending_without_code_allowed
+        {
+            return Err(OperationError::PaymentCodeRequired);
+        }
         let rules = self.programme.rules()?;
         let levels = self.programme.levels()?;
         let referral = self.programme.referral_config()?;
@@ -225,6 +263,9 @@ where
                 Err(CommitRefusal::InsufficientPoints) | Err(CommitRefusal::RefundRaced) => {
                     continue
                 }
+                Err(CommitRefusal::PaymentCodeGone) => {
+                    return Err(OperationError::PaymentCodeInvalid)
+                }
                 Err(CommitRefusal::DuplicateKey) => {
                     let key = idempotency_key.as_deref().unwrap_or_default();
                     return match self.replay(key, &fingerprint)? {
@@ -303,6 +344,10 @@ where
             receipt_number: request.receipt_number.clone(),
             comment: request.comment.clone(),
             idempotency: key.clone().map(|k| (k, fingerprint.to_owned())),
+            payment_code: match &request.client {
+                ClientRef::PaymentCode(code) => Some(code.clone()),
+                _ => None,
+            },
             actor,
             at: now,
         }
@@ -440,9 +485,9 @@ where
             };
             match self.operations.commit_refund(&plan) {
                 Ok(operation) => return Ok((operation, false)),
-                Err(CommitRefusal::RefundRaced) | Err(CommitRefusal::InsufficientPoints) => {
-                    continue
-                }
+                Err(CommitRefusal::RefundRaced)
+                | Err(CommitRefusal::InsufficientPoints)
+                | Err(CommitRefusal::PaymentCodeGone) => continue,
                 Err(CommitRefusal::DuplicateKey) => {
                     let key = idempotency_key.as_deref().unwrap_or_default();
                     return match self.replay(key, &fingerprint)? {

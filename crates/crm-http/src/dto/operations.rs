@@ -14,7 +14,8 @@ use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
 
 /// A purchase to record or preview. Name the client by exactly one of `client_id`, `phone`,
-/// `telegram_id`.
+/// `telegram_id` or `payment_code` (the six digits the Mini App shows). Spending points needs
+/// the payment code, unless an owner or admin records the purchase.
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseBody {
@@ -24,6 +25,8 @@ pub struct PurchaseBody {
     pub phone: Option<String>,
     /// Or the client's Telegram user id.
     pub telegram_id: Option<i64>,
+    /// Or the one-time payment code from the Mini App (six digits, valid five minutes).
+    pub payment_code: Option<String>,
     /// The check, e.g. 1999.90.
     pub total: Money,
     /// Points to spend (default 0); capped by the balance and the share of the check payable
@@ -43,34 +46,46 @@ pub struct PurchaseBody {
 }
 
 impl PurchaseBody {
-    /// The domain command, with `employee` as the default cashier.
-    pub fn into_request(self, employee: EmployeeId) -> Result<PurchaseRequest, Vec<FieldError>> {
+    /// The domain command, with `employee` as the default cashier; `spend_without_code` when
+    /// the role may spend points without the client's payment code.
+    pub fn into_request(
+        self,
+        employee: EmployeeId,
+        spend_without_code: bool,
+    ) -> Result<PurchaseRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
         let named = [
             self.client_id.is_some(),
             self.phone.is_some(),
             self.telegram_id.is_some(),
+            self.payment_code.is_some(),
         ]
         .iter()
         .filter(|b| **b)
         .count();
-        let client = match (self.client_id, self.phone, self.telegram_id) {
+        let client = match (
+            self.client_id,
+            self.phone,
+            self.telegram_id,
+            self.payment_code,
+        ) {
             _ if named != 1 => {
                 errors.push(FieldError::new(
                     "client_id",
-                    "name the client by exactly one of client_id, phone or telegram_id",
+                    "name the client by exactly one of client_id, phone, telegram_id or payment_code",
                 ));
                 None
             }
-            (Some(id), _, _) => Some(ClientRef::Id(ClientId(id))),
-            (_, Some(phone), _) => match Phone::parse(&phone) {
+            (Some(id), ..) => Some(ClientRef::Id(ClientId(id))),
+            (_, Some(phone), ..) => match Phone::parse(&phone) {
                 Ok(phone) => Some(ClientRef::Phone(phone)),
                 Err(e) => {
                     errors.push(FieldError::new("phone", e.to_string()));
                     None
                 }
             },
-            (_, _, Some(tg)) => Some(ClientRef::TelegramId(tg)),
+            (_, _, Some(tg), _) => Some(ClientRef::TelegramId(tg)),
+            (.., Some(code)) => Some(ClientRef::PaymentCode(code.trim().replace([' ', '-'], ""))),
             _ => None,
         };
         match client {
@@ -89,6 +104,7 @@ impl PurchaseBody {
                     .comment
                     .map(|c| c.trim().to_owned())
                     .filter(|c| !c.is_empty()),
+                spending_without_code_allowed: spend_without_code,
             }),
             _ => Err(errors),
         }
@@ -449,4 +465,15 @@ pub struct LedgerQuery {
     pub limit: Option<u32>,
     /// Rows to skip.
     pub offset: Option<u64>,
+}
+
+/// A fresh one-time payment code for the Mini App.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct PaymentCodeResponse {
+    /// Six digits to show the cashier.
+    pub code: String,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// Seconds it stays valid.
+    pub valid_seconds: i64,
 }

@@ -5,6 +5,7 @@
 //! `POST` purchase and refund honour an `Idempotency-Key` header: the same key with the same
 //! body returns the stored operation (with `replayed: true`); with another body, 409.
 
+use crate::attempts::FailedAttempts;
 use crate::auth::StaffUser;
 use crate::body::Body;
 use crate::dto::clients::ClientPath;
@@ -14,7 +15,10 @@ use crate::dto::operations::{
 };
 use crate::error::ApiError;
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::HttpRequest;
+use crm_clients::loyalty::operations::ClientRef;
+use crm_clients::loyalty::OperationError;
 use crm_core::{Actor, ClientId, EmployeeId, OperationId, PageRequest, Role};
 use paperclip::actix::{api_v2_operation, web, CreatedJson};
 
@@ -35,6 +39,35 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
                 ApiError::invalid_field("idempotency_key", "must be 1 to 128 ASCII characters")
             }),
     }
+}
+
+/// Refuses with 429 while the employee has too many failed payment codes, and records the
+/// failure when `result` is a wrong code.
+fn guard_codes<T>(
+    attempts: &FailedAttempts,
+    employee: EmployeeId,
+    uses_code: bool,
+    result: Result<T, OperationError>,
+) -> Result<T, ApiError> {
+    if uses_code && matches!(result, Err(OperationError::PaymentCodeInvalid)) {
+        attempts.record_failure(employee);
+    }
+    result.map_err(ApiError::from)
+}
+
+fn check_attempts(
+    attempts: &FailedAttempts,
+    employee: EmployeeId,
+    uses_code: bool,
+) -> Result<(), ApiError> {
+    if uses_code && !attempts.allowed(employee) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "Too many wrong payment codes; wait ten minutes.",
+        ));
+    }
+    Ok(())
 }
 
 async fn check_cashier(state: &AppState, employee: EmployeeId) -> Result<(), ApiError> {
@@ -81,39 +114,48 @@ async fn list_operations(
 async fn calc_purchase(
     staff: StaffUser,
     state: web::Data<AppState>,
+    attempts: web::Data<FailedAttempts>,
     body: Body<PurchaseBody>,
 ) -> Result<web::Json<QuoteResponse>, ApiError> {
     let request = body
         .into_inner()
-        .into_request(staff.employee_id)
+        .into_request(staff.employee_id, staff.role.manages_finance())
         .map_err(ApiError::validation)?;
+    let uses_code = matches!(request.client, ClientRef::PaymentCode(_));
+    check_attempts(&attempts, staff.employee_id, uses_code)?;
     let checkout = state.checkout();
-    let quote = web::block(move || checkout.calc(&request)).await??;
+    let quote = web::block(move || checkout.calc(&request)).await?;
+    let quote = guard_codes(&attempts, staff.employee_id, uses_code, quote)?;
     Ok(web::Json(quote.into()))
 }
 
 /// Records a purchase: spends points, accrues cashback at the client's level, rewards the
-/// recommenders, re-evaluates the level — atomically. Send `Idempotency-Key` to retry safely.
+/// recommenders, re-evaluates the level — atomically. Spending points needs the client's
+/// payment code (or an owner/admin); the code is used up. Send `Idempotency-Key` to retry
+/// safely.
 #[api_v2_operation(tags(Operations))]
 async fn record_purchase(
     req: HttpRequest,
     staff: StaffUser,
     state: web::Data<AppState>,
+    attempts: web::Data<FailedAttempts>,
     body: Body<PurchaseBody>,
 ) -> Result<CreatedJson<OperationResponse>, ApiError> {
     staff.require(records_operations, "record operations")?;
     let key = idempotency_key(&req)?;
     let request = body
         .into_inner()
-        .into_request(staff.employee_id)
+        .into_request(staff.employee_id, staff.role.manages_finance())
         .map_err(ApiError::validation)?;
+    let uses_code = matches!(request.client, ClientRef::PaymentCode(_));
+    check_attempts(&attempts, staff.employee_id, uses_code)?;
     if let Some(cashier) = request.employee_id.filter(|e| *e != staff.employee_id) {
         check_cashier(&state, cashier).await?;
     }
     let checkout = state.checkout();
     let actor = Actor::Employee(staff.employee_id);
-    let (operation, replayed) =
-        web::block(move || checkout.purchase(&request, key, actor)).await??;
+    let recorded = web::block(move || checkout.purchase(&request, key, actor)).await?;
+    let (operation, replayed) = guard_codes(&attempts, staff.employee_id, uses_code, recorded)?;
     Ok(created(operation, replayed))
 }
 

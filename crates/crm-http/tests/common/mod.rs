@@ -11,9 +11,9 @@ use crm_http::auth::init_data;
 use crm_http::auth::jwt::TokenKeys;
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
 use crm_infra::{
-    Database, SqliteClientRepository, SqliteLevelRepository, SqliteLoyaltyProgramme,
-    SqliteOperationRepository, SqliteSettingsRepository, SqliteStaffRepository,
-    SqliteTrafficChannelRepository,
+    Database, SqliteCertificateRepository, SqliteClientRepository, SqliteLevelRepository,
+    SqliteLoyaltyProgramme, SqliteOperationRepository, SqliteSettingsRepository,
+    SqliteStaffRepository, SqliteTrafficChannelRepository,
 };
 use crm_staff::{NewEmployee, StaffRepository};
 use serde_json::Value;
@@ -60,6 +60,7 @@ impl TestApp {
             operations: Arc::new(SqliteOperationRepository::new(db.clone())),
             programme: Arc::new(SqliteLoyaltyProgramme::new(db.clone())),
             referrals: Arc::new(SqliteLoyaltyProgramme::new(db.clone())),
+            certificates: Arc::new(SqliteCertificateRepository::new(db.clone())),
             clock: shared_clock,
             readiness: Arc::new(move || ping_db.ping().map_err(|e| e.to_string())),
             auth: AuthSettings {
@@ -109,6 +110,18 @@ impl TestApp {
             .issue_staff(employee.id, role, None, self.clock.now())
             .expect("token issued");
         (employee.id.get(), token)
+    }
+}
+
+impl TestApp {
+    /// A client token for a client id (as sign-in would issue).
+    pub fn client_token(&self, client_id: i64) -> String {
+        self.state
+            .auth
+            .tokens
+            .issue_client(crm_core::ClientId(client_id), self.clock.now())
+            .expect("token issued")
+            .0
     }
 }
 

@@ -225,10 +225,7 @@ fn offset(page: PageRequest) -> i64 {
 }
 
 impl CertificateRepository for SqliteCertificateRepository {
-    fn insert_type(
-        &self,
-        record: &NewCertificateTypeRecord,
-    ) -> Result<CertificateType, RepoError> {
+    fn insert_type(&self, record: &NewCertificateTypeRecord) -> Result<CertificateType, RepoError> {
         let mut conn = self.db.conn()?;
         let row = diesel::insert_into(certificate_types::table)
             .values(NewTypeRow {

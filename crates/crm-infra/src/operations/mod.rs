@@ -7,6 +7,7 @@
 //! spend must be covered by spendable lots at commit time, and a refund applies only if the
 //! purchase's refunded total is still what the plan was computed from.
 
+mod maintenance;
 mod programme;
 pub(crate) mod rows;
 pub(crate) mod schema;
@@ -31,9 +32,10 @@ use crm_core::{
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use rows::{LedgerRow, NewLedgerRow, NewOperationRow, OperationRow, RewardRow};
-use schema::{operations, points_ledger, referral_rewards};
+use schema::{operations, payment_codes, points_ledger, referral_rewards};
 use std::collections::{BTreeMap, HashMap};
 
+pub use maintenance::SqlitePointsMaintenance;
 pub use programme::SqliteLoyaltyProgramme;
 
 /// Operations and the ledger stored in SQLite. Cheap to clone; shares the pool.
@@ -51,7 +53,7 @@ impl SqliteOperationRepository {
 
 /// A failure inside a commit transaction: a refusal of the plan, or a database error.
 #[derive(Debug)]
-enum TxError {
+pub(crate) enum TxError {
     Refusal(CommitRefusal),
     Diesel(diesel::result::Error),
 }
@@ -114,7 +116,7 @@ fn open_lots(
 
 /// Writes one ledger change; returns the amount actually applied. A spend must be covered by
 /// spendable lots (else the plan is refused); clawbacks take what the lots hold.
-fn write_change(
+pub(crate) fn write_change(
     conn: &mut SqliteConnection,
     operation_id: i64,
     change: &LedgerChange,
@@ -167,7 +169,7 @@ fn write_change(
 }
 
 /// Writes every change and returns the applied delta per client.
-fn write_ledger(
+pub(crate) fn write_ledger(
     conn: &mut SqliteConnection,
     operation_id: i64,
     changes: &[LedgerChange],
@@ -183,7 +185,7 @@ fn write_ledger(
     Ok(deltas)
 }
 
-fn apply_balance(
+pub(crate) fn apply_balance(
     conn: &mut SqliteConnection,
     client: i64,
     delta: Points,
@@ -223,7 +225,7 @@ fn insert_rewards(
 }
 
 /// Re-evaluates one client's level from their stored figures.
-fn reevaluate_level(
+pub(crate) fn reevaluate_level(
     conn: &mut SqliteConnection,
     client: i64,
     levels: &[Level],
@@ -378,6 +380,19 @@ impl OperationRepository for SqliteOperationRepository {
         let b = &plan.breakdown;
         let id = conn
             .immediate_transaction::<_, TxError, _>(|conn| {
+                if let Some(code) = &plan.payment_code {
+                    // One use only: the code goes with the purchase, or the purchase fails.
+                    let consumed = diesel::delete(
+                        payment_codes::table
+                            .filter(payment_codes::client_id.eq(plan.client_id.get()))
+                            .filter(payment_codes::code.eq(code))
+                            .filter(payment_codes::expires_at.gt(plan.at.unix_millis())),
+                    )
+                    .execute(conn)?;
+                    if consumed == 0 {
+                        return Err(TxError::Refusal(CommitRefusal::PaymentCodeGone));
+                    }
+                }
                 let id = insert_operation(
                     conn,
                     &NewOperationRow {
@@ -619,5 +634,55 @@ impl OperationRepository for SqliteOperationRepository {
             limit: page.limit(),
             offset: page.offset(),
         })
+    }
+
+    fn issue_payment_code(
+        &self,
+        client: ClientId,
+        code: &str,
+        expires_at: Timestamp,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        let mut conn = self.db.conn()?;
+        conn.immediate_transaction::<_, diesel::result::Error, _>(|conn| {
+            // Expired codes free their digits for others.
+            diesel::delete(
+                payment_codes::table.filter(payment_codes::expires_at.le(at.unix_millis())),
+            )
+            .execute(conn)?;
+            diesel::insert_into(payment_codes::table)
+                .values((
+                    payment_codes::client_id.eq(client.get()),
+                    payment_codes::code.eq(code),
+                    payment_codes::expires_at.eq(expires_at.unix_millis()),
+                    payment_codes::created_at.eq(at.unix_millis()),
+                ))
+                .on_conflict(payment_codes::client_id)
+                .do_update()
+                .set((
+                    payment_codes::code.eq(code),
+                    payment_codes::expires_at.eq(expires_at.unix_millis()),
+                    payment_codes::created_at.eq(at.unix_millis()),
+                ))
+                .execute(conn)
+                .map(|_| ())
+        })
+        .map_err(map_diesel_error)
+    }
+
+    fn client_for_payment_code(
+        &self,
+        code: &str,
+        at: Timestamp,
+    ) -> Result<Option<ClientId>, RepoError> {
+        let mut conn = self.db.conn()?;
+        payment_codes::table
+            .filter(payment_codes::code.eq(code))
+            .filter(payment_codes::expires_at.gt(at.unix_millis()))
+            .select(payment_codes::client_id)
+            .first::<i64>(&mut conn)
+            .optional()
+            .map(|id| id.map(ClientId))
+            .map_err(map_diesel_error)
     }
 }

@@ -72,3 +72,12 @@ diesel::table! {
         updated_by -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    payment_codes (client_id) {
+        client_id -> BigInt,
+        code -> Text,
+        expires_at -> BigInt,
+        created_at -> BigInt,
+    }
+}

@@ -169,6 +169,7 @@ fn buy(client: ClientId, total_major: i64, points_major: i64) -> PurchaseRequest
         location_id: None,
         receipt_number: None,
         comment: None,
+        spending_without_code_allowed: true,
     }
 }
 
@@ -375,6 +376,7 @@ fn a_spend_not_covered_at_commit_writes_nothing() {
         receipt_number: None,
         comment: None,
         idempotency: None,
+        payment_code: None,
         actor: Actor::System,
         at: at(NOW),
     };

@@ -89,6 +89,7 @@ fn request(total_major: i64, points_major: i64) -> PurchaseRequest {
         location_id: None,
         receipt_number: Some("A-1".into()),
         comment: None,
+        spending_without_code_allowed: true,
     }
 }
 
@@ -356,6 +357,7 @@ fn a_key_taken_concurrently_returns_the_winner() {
                     receipt_number: None,
                     comment: None,
                     idempotency: None,
+                    payment_code: None,
                     actor: Actor::System,
                     at: at(NOW),
                 },
@@ -494,4 +496,81 @@ fn refunds_are_bounded_by_the_purchase_and_only_for_purchases() {
         c.refund(&refund(40, Some(Money::ZERO)), None, Actor::System),
         Err(OperationError::Validation(_))
     ));
+}
+
+#[test]
+fn spending_needs_the_payment_code_unless_the_role_allows() {
+    let c = checkout(known_client(None), ops_with(1_000), true);
+    let mut by_id = request(1_000, 100);
+    by_id.spending_without_code_allowed = false;
+    assert_eq!(c.calc(&by_id), Err(OperationError::PaymentCodeRequired));
+    by_id.points_to_spend = Points::ZERO;
+    assert!(
+        c.calc(&by_id).is_ok(),
+        "earning needs only the client's identity"
+    );
+}
+
+#[test]
+fn a_payment_code_identifies_the_client_and_is_consumed_by_the_purchase() {
+    let mut ops = ops_with(1_000);
+    ops.expect_client_for_payment_code()
+        .returning(|code, _| Ok((code == "123456").then_some(ClientId(1))));
+    ops.expect_commit_purchase()
+        .withf(|plan| {
+            plan.payment_code.as_deref() == Some("123456") && plan.client_id == ClientId(1)
+        })
+        .times(1)
+        .returning(|plan| Ok(stored_purchase(plan, 3)));
+    let c = checkout(known_client(None), ops, true);
+    let mut by_code = request(1_000, 100);
+    by_code.spending_without_code_allowed = false;
+    by_code.client = ClientRef::PaymentCode("123456".into());
+    assert!(c.purchase(&by_code, None, Actor::System).is_ok());
+    by_code.client = ClientRef::PaymentCode("654321".into());
+    assert_eq!(c.calc(&by_code), Err(OperationError::PaymentCodeInvalid));
+    by_code.client = ClientRef::PaymentCode("12ab".into());
+    assert_eq!(c.calc(&by_code), Err(OperationError::PaymentCodeInvalid));
+}
+
+#[test]
+fn a_code_used_concurrently_is_refused() {
+    let mut ops = ops_with(1_000);
+    ops.expect_client_for_payment_code()
+        .returning(|_, _| Ok(Some(ClientId(1))));
+    ops.expect_commit_purchase()
+        .times(1)
+        .returning(|_| Err(CommitRefusal::PaymentCodeGone));
+    let mut by_code = request(1_000, 0);
+    by_code.client = ClientRef::PaymentCode("123456".into());
+    assert_eq!(
+        checkout(known_client(None), ops, true).purchase(&by_code, None, Actor::System),
+        Err(OperationError::PaymentCodeInvalid)
+    );
+}
+
+#[test]
+fn issuing_a_code_draws_again_on_a_clash() {
+    let mut ops = MockOperationRepository::new();
+    let mut seq = mockall::Sequence::new();
+    ops.expect_issue_payment_code()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| {
+            Err(crm_core::RepoError::Conflict {
+                field: Some("code".into()),
+                message: "taken".into(),
+            })
+        });
+    ops.expect_issue_payment_code()
+        .withf(|_, code, expires, _| code == "222222" && *expires == at(NOW + 300))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| Ok(()));
+    let mut draws = vec!["222222".to_owned(), "111111".to_owned()];
+    let (code, expires) = checkout(known_client(None), ops, true)
+        .issue_payment_code(ClientId(1), move || draws.pop().unwrap_or_default())
+        .expect("issued");
+    assert_eq!(code, "222222");
+    assert_eq!(expires, at(NOW + 300));
 }

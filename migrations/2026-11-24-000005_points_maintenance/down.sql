@@ -1,0 +1,2 @@
+DROP TABLE points_adjustment_keys;
+DROP INDEX points_ledger_one_welcome_bonus;
