@@ -21,6 +21,8 @@ CREATE TABLE operations (
     employee_id BIGINT REFERENCES employees (id),
     location_id BIGINT,
     purchase_id BIGINT REFERENCES operations (id),
+    -- The certificate that paid part of a purchase (see certificate_redemptions).
+    certificate_id BIGINT,
     total BIGINT NOT NULL CHECK (total > 0),
     certificate_amount BIGINT NOT NULL DEFAULT 0 CHECK (certificate_amount >= 0),
     points BIGINT NOT NULL DEFAULT 0 CHECK (points >= 0),

@@ -117,6 +117,7 @@ pub fn build_app(
         .configure(routes::auth::configure)
         .configure(routes::clients::configure)
         .configure(routes::operations::configure)
+        .configure(routes::points::configure)
         .configure(routes::referral::configure)
         .configure(routes::settings::configure)
         .configure(routes::levels::configure)

@@ -17,6 +17,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use crm_clients::certificates::CertificateError;
+use crm_clients::certificates::CertificateRefusal;
+use crm_clients::loyalty::adjustments::AdjustmentError;
 use crm_clients::loyalty::OperationError;
 use crm_clients::settings::SettingsError;
 use crm_clients::traffic::TrafficError;
@@ -389,6 +391,20 @@ impl From<OperationError> for ApiError {
                 "amount",
                 format!("must be at most {left}"),
             ),
+            OperationError::CertificateRefused(refusal) => {
+                let code = match refusal {
+                    CertificateRefusal::NotFound => "certificate_not_found",
+                    CertificateRefusal::Expired { .. } => "certificate_expired",
+                    CertificateRefusal::FullyRedeemed => "certificate_redeemed",
+                };
+                ApiError::on_field(
+                    unprocessable,
+                    code,
+                    format!("The certificate cannot pay: {refusal}."),
+                    "certificate_code",
+                    refusal.to_string(),
+                )
+            }
             OperationError::PaymentCodeInvalid => ApiError::on_field(
                 unprocessable,
                 "payment_code_invalid",
@@ -457,6 +473,35 @@ impl From<CertificateError> for ApiError {
                 "certificate code generation failed or kept clashing",
             ),
             CertificateError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<AdjustmentError> for ApiError {
+    fn from(e: AdjustmentError) -> Self {
+        match e {
+            AdjustmentError::ClientNotFound => {
+                ApiError::not_found("client_not_found", "No client with this id.")
+            }
+            AdjustmentError::Validation(errors) => ApiError::validation(errors),
+            AdjustmentError::TooManyPoints { allowed } => ApiError::on_field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_points",
+                format!("At most {allowed} points can be withdrawn now."),
+                "amount",
+                format!("must not withdraw more than {allowed}"),
+            ),
+            AdjustmentError::IdempotencyKeyReused => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request.",
+            ),
+            AdjustmentError::ConcurrentChange => ApiError::new(
+                StatusCode::CONFLICT,
+                "concurrent_change",
+                "A concurrent request with the same Idempotency-Key interfered; retry.",
+            ),
+            AdjustmentError::Storage(e) => e.into(),
         }
     }
 }

@@ -10,12 +10,16 @@ use crm_http::config::{resolve_jwt_secret, Config};
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
 use crm_infra::{
     Database, SqliteCertificateRepository, SqliteClientRepository, SqliteLevelRepository,
-    SqliteLoyaltyProgramme, SqliteOperationRepository, SqliteSettingsRepository,
-    SqliteStaffRepository, SqliteTrafficChannelRepository, SystemClock,
+    SqliteLoyaltyProgramme, SqliteOperationRepository, SqlitePointsMaintenance,
+    SqliteSettingsRepository, SqliteStaffRepository, SqliteTrafficChannelRepository, SystemClock,
 };
 use crm_staff::StaffAccess;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the server settles expired points (also once at start-up).
+const POINTS_EXPIRY_INTERVAL: Duration = Duration::from_secs(3_600);
 
 #[derive(Parser)]
 #[command(
@@ -103,6 +107,7 @@ fn state(runtime: &Runtime) -> AppState {
         programme: Arc::new(SqliteLoyaltyProgramme::new(runtime.db.clone())),
         referrals: Arc::new(SqliteLoyaltyProgramme::new(runtime.db.clone())),
         certificates: Arc::new(SqliteCertificateRepository::new(runtime.db.clone())),
+        points: Arc::new(SqlitePointsMaintenance::new(runtime.db.clone())),
         clock: Arc::new(SystemClock),
         readiness: Arc::new(move || db.ping().map_err(|e| e.to_string())),
         auth: AuthSettings {
@@ -112,6 +117,35 @@ fn state(runtime: &Runtime) -> AppState {
             owner_telegram_ids: runtime.config.owner_telegram_ids.clone(),
         },
     }
+}
+
+/// Settles expired points at once and then every [`POINTS_EXPIRY_INTERVAL`], in the background
+/// of the server's system. A failure (or even a panic on the blocking pool) is logged and the
+/// next tick tries again; the task never brings the server down.
+fn spawn_points_expiry(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(POINTS_EXPIRY_INTERVAL);
+        loop {
+            // The first tick completes at once: the start-up run.
+            ticks.tick().await;
+            let upkeep = state.points_upkeep();
+            match web::block(move || upkeep.expire()).await {
+                Ok(Ok(report)) if report.lots > 0 => tracing::info!(
+                    lots = report.lots,
+                    points = %report.points,
+                    clients = report.clients,
+                    "expired points settled"
+                ),
+                Ok(Ok(_)) => tracing::debug!("no points due to expire"),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "points expiry failed; retrying next hour")
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "points expiry task failed; retrying next hour")
+                }
+            }
+        }
+    });
 }
 
 async fn serve(runtime: Runtime) -> std::io::Result<()> {
@@ -131,12 +165,14 @@ async fn serve(runtime: Runtime) -> std::io::Result<()> {
         address.0,
         address.1
     );
+    let expiry_state = state.clone();
     let mut server = HttpServer::new(move || crm_http::build_app(state.clone(), &settings))
         .shutdown_timeout(30)
         .bind(address)?;
     if let Some(workers) = runtime.config.workers {
         server = server.workers(workers);
     }
+    spawn_points_expiry(expiry_state);
     // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
     server.run().await
 }

@@ -3,6 +3,7 @@
 use crate::auth::jwt::TokenKeys;
 use crate::certificate_codes::RandomCertificateCodes;
 use crm_clients::certificates::{CertificateRepository, Certificates};
+use crm_clients::loyalty::adjustments::{PointsMaintenance, PointsUpkeep};
 use crm_clients::loyalty::ports::{
     LoyaltyProgramme, OperationRepository, ReferralProgrammeRepository,
 };
@@ -32,6 +33,8 @@ pub type SharedProgramme = Arc<dyn LoyaltyProgramme + Send + Sync>;
 pub type SharedReferrals = Arc<dyn ReferralProgrammeRepository + Send + Sync>;
 /// Shared storage of certificate types and issued certificates.
 pub type SharedCertificates = Arc<dyn CertificateRepository + Send + Sync>;
+/// Shared storage of manual adjustments, welcome bonuses and points expiry.
+pub type SharedPoints = Arc<dyn PointsMaintenance + Send + Sync>;
 /// A shared clock.
 pub type SharedClock = Arc<dyn Clock>;
 /// Checks that storage answers (for `/ready`).
@@ -92,6 +95,8 @@ pub struct AppState {
     pub referrals: SharedReferrals,
     /// Certificate types and issued certificates.
     pub certificates: SharedCertificates,
+    /// Manual adjustments, welcome bonuses and points expiry.
+    pub points: SharedPoints,
     /// Time.
     pub clock: SharedClock,
     /// Readiness probe.
@@ -152,6 +157,15 @@ impl AppState {
         Certificates::new(
             self.certificates.clone(),
             RandomCertificateCodes::new(),
+            self.clock.clone(),
+        )
+    }
+
+    /// The points upkeep use cases: manual adjustments, the welcome bonus, expiry.
+    pub fn points_upkeep(&self) -> PointsUpkeep<SharedPoints, SharedProgramme, SharedClock> {
+        PointsUpkeep::new(
+            self.points.clone(),
+            self.programme.clone(),
             self.clock.clone(),
         )
     }

@@ -9,7 +9,15 @@ use actix_web::test::TestRequest;
 use common::*;
 use crm_core::Role;
 
-const PATH_VALUES: &[&str] = &["1", "0", "-1", "abc", "99999999999999999999", "%27%20OR%201=1", "1.5"];
+const PATH_VALUES: &[&str] = &[
+    "1",
+    "0",
+    "-1",
+    "abc",
+    "99999999999999999999",
+    "%27%20OR%201=1",
+    "1.5",
+];
 const BODIES: &[&str] = &[
     "",
     "{",
@@ -26,11 +34,19 @@ const BODIES: &[&str] = &[
 async fn no_route_answers_5xx_to_junk() {
     let app = TestApp::new();
     let service = app.service().await;
-    let spec = send(&service, TestRequest::get().uri("/openapi.json")).await.2;
+    let spec = send(&service, TestRequest::get().uri("/openapi.json"))
+        .await
+        .2;
     let (_, owner) = app.staff_token(Role::Owner);
     let (_, master) = app.staff_token(Role::Master);
     let client = app.client_token(1);
-    let callers: Vec<Option<String>> = vec![None, Some(owner), Some(master), Some(client), Some("garbage".into())];
+    let callers: Vec<Option<String>> = vec![
+        None,
+        Some(owner),
+        Some(master),
+        Some(client),
+        Some("garbage".into()),
+    ];
     let mut requests = 0;
     for (path, item) in spec["paths"].as_object().expect("paths") {
         for (method, _) in item.as_object().expect("methods") {
@@ -55,9 +71,15 @@ async fn no_route_answers_5xx_to_junk() {
                         }
                         let (status, content_type, response) = send(&service, request).await;
                         requests += 1;
-                        assert!(status < 500, "{method} {uri} body {body:?}: {status} {response}");
+                        assert!(
+                            status < 500,
+                            "{method} {uri} body {body:?}: {status} {response}"
+                        );
                         if status >= 400 {
-                            assert_eq!(content_type, "application/problem+json", "{method} {uri}: {response}");
+                            assert_eq!(
+                                content_type, "application/problem+json",
+                                "{method} {uri}: {response}"
+                            );
                         }
                     }
                 }

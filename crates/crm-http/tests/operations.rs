@@ -770,3 +770,134 @@ async fn payment_codes_expire_and_cannot_be_guessed() {
         "forbidden",
     );
 }
+
+#[actix_web::test]
+async fn a_certificate_pays_first_and_a_refund_gives_it_back() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let (_, cashier) = app.staff_token(Role::Cashier);
+    let kind = post(
+        &service,
+        &owner,
+        "/api/v1/admin/certificates/types",
+        json!({"name": "Подарок 1000", "nominal": 1000, "price": 900, "validity_days": 30}),
+        None,
+    )
+    .await;
+    assert_eq!(kind.0, 201, "{}", kind.2);
+    let sold = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/certificates",
+        json!({"type_id": kind.2["id"]}),
+        None,
+    )
+    .await;
+    assert_eq!(sold.0, 201, "{}", sold.2);
+    let code = sold.2["code"].as_str().unwrap().to_lowercase();
+    let client = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/clients",
+        json!({"full_name": "Анна"}),
+        None,
+    )
+    .await
+    .2["id"]
+        .as_i64()
+        .unwrap();
+
+    let quote = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/operations/calc",
+        json!({"client_id": client, "total": 400, "certificate_code": code}),
+        None,
+    )
+    .await;
+    assert_eq!(quote.0, 200, "{}", quote.2);
+    assert_eq!(quote.2["certificate_amount"], 400.0);
+    assert_eq!(quote.2["certificate_balance"], 1000.0);
+    assert_eq!(quote.2["cash"], 0.0);
+    assert_eq!(quote.2["cashback"], 0.0, "a certificate earns no cashback");
+
+    let first = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/operations",
+        json!({"client_id": client, "total": 400, "certificate_code": code}),
+        None,
+    )
+    .await;
+    assert_eq!(first.0, 201, "{}", first.2);
+    assert_eq!(first.2["certificate_amount"], 400.0);
+    assert_eq!(first.2["certificate_id"], sold.2["id"]);
+    let second = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/operations",
+        json!({"client_id": client, "total": 1000, "certificate_code": code}),
+        None,
+    )
+    .await;
+    assert_eq!(second.0, 201, "{}", second.2);
+    assert_eq!(second.2["certificate_amount"], 600.0);
+    assert_eq!(second.2["cash"], 400.0);
+    let spent = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/operations",
+        json!({"client_id": client, "total": 10, "certificate_code": code}),
+        None,
+    )
+    .await;
+    assert_problem(&spent, 422, "certificate_redeemed");
+    assert_eq!(spent.2["errors"][0]["field"], "certificate_code");
+
+    let refund_uri = format!("/api/v1/admin/operations/{}/refund", first.2["id"]);
+    let refund = post(&service, &cashier, &refund_uri, json!({}), None).await;
+    assert_eq!(refund.0, 201, "{}", refund.2);
+    assert_eq!(refund.2["certificate_amount"], 400.0);
+    let card = get(
+        &service,
+        &cashier,
+        &format!("/api/v1/admin/certificates/{code}"),
+    )
+    .await;
+    assert_eq!(
+        card.2["balance"], 400.0,
+        "the refunded part is back on the certificate"
+    );
+
+    let unknown = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/operations",
+        json!({"client_id": client, "total": 10, "certificate_code": "AAAA-AAAA-AAAA-AAAA"}),
+        None,
+    )
+    .await;
+    assert_problem(&unknown, 422, "certificate_not_found");
+    let malformed = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/operations",
+        json!({"client_id": client, "total": 10, "certificate_code": "!"}),
+        None,
+    )
+    .await;
+    assert_problem(&malformed, 422, "validation_failed");
+    assert_eq!(malformed.2["errors"][0]["field"], "certificate_code");
+    app.clock.set(at(NOW + 31 * 86_400));
+    let (_, cashier) = app.staff_token(Role::Cashier);
+    let expired = post(
+        &service,
+        &cashier,
+        "/api/v1/admin/operations",
+        json!({"client_id": client, "total": 10, "certificate_code": code}),
+        None,
+    )
+    .await;
+    assert_problem(&expired, 422, "certificate_expired");
+}

@@ -37,6 +37,9 @@ pub enum OperationError {
         /// What is left to refund.
         left: Money,
     },
+    /// The certificate cannot pay.
+    #[error("the certificate cannot pay: {0}")]
+    CertificateRefused(crate::certificates::CertificateRefusal),
     /// The payment code is unknown, used or expired.
     #[error("the payment code is invalid or expired")]
     PaymentCodeInvalid,

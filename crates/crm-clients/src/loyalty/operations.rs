@@ -5,7 +5,8 @@ use super::levels::Level;
 use super::purchase::{PurchaseBreakdown, ReferralReward, RefundBreakdown};
 use super::referral::RewardType;
 use crm_core::{
-    Actor, ClientId, EmployeeId, LocationId, Money, OperationId, Percent, Phone, Points, Timestamp,
+    Actor, CertificateId, ClientId, EmployeeId, LocationId, Money, OperationId, Percent, Phone,
+    Points, Timestamp,
 };
 
 /// Longest receipt number accepted.
@@ -65,6 +66,8 @@ pub struct PurchaseRequest {
     pub total: Money,
     /// Points to spend.
     pub points_to_spend: Points,
+    /// A gift certificate's code, to pay with it first.
+    pub certificate_code: Option<String>,
     /// The cash the cashier expects to take; a mismatch with the computation is refused.
     pub expected_cash: Option<Money>,
     /// The cashier.
@@ -90,9 +93,10 @@ impl PurchaseRequest {
             ClientRef::PaymentCode(c) => format!("code:{c}"),
         };
         format!(
-            "purchase|{client}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "purchase|{client}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.total.minor(),
             self.points_to_spend.minor(),
+            self.certificate_code,
             self.expected_cash.map(Money::minor),
             self.employee_id.map(EmployeeId::get),
             self.location_id.map(LocationId::get),
@@ -144,6 +148,8 @@ pub struct Operation {
     pub location_id: Option<LocationId>,
     /// Refunds: the purchase refunded.
     pub purchase_id: Option<OperationId>,
+    /// The certificate that paid part of the purchase.
+    pub certificate_id: Option<CertificateId>,
     /// Purchase: the check; refund: the refunded part of it.
     pub total: Money,
     /// Paid by (or returned to) a certificate.
@@ -191,6 +197,8 @@ pub struct PurchasePlan {
     pub breakdown: PurchaseBreakdown,
     /// How referral rewards are paid.
     pub reward_type: RewardType,
+    /// The certificate redeemed for `breakdown.certificate_amount`.
+    pub certificate_id: Option<CertificateId>,
     /// Ledger changes: the spend (debit of spendable lots), the cashback and point rewards.
     pub ledger: Vec<LedgerChange>,
     /// The levels, to re-evaluate the buyer after the figures change.
@@ -249,6 +257,8 @@ pub enum CommitRefusal {
     DuplicateKey,
     /// The payment code was used or expired before the commit.
     PaymentCodeGone,
+    /// The certificate's balance or validity changed before the commit; recompute.
+    CertificateChanged,
     /// Storage failed.
     Storage(crm_core::RepoError),
 }

@@ -5,6 +5,7 @@ use super::levels::Level;
 use super::operations::{CommitRefusal, Operation, OperationFilter, PurchasePlan, RefundPlan};
 use super::referral::{GenerationStanding, ReferralConfig, StoredReferralConfig};
 use super::rules::LoyaltyRules;
+use crate::certificates::Certificate;
 use crm_core::{Actor, ClientId, OperationId, Page, PageRequest, Points, RepoError, Timestamp};
 
 /// The programme in force: rules, levels, referral configuration.
@@ -70,6 +71,9 @@ pub trait OperationRepository {
         code: &str,
         at: Timestamp,
     ) -> Result<Option<ClientId>, RepoError>;
+
+    /// The certificate with this (normalised) code.
+    fn find_certificate(&self, code: &str) -> Result<Option<Certificate>, RepoError>;
 }
 
 impl<T: LoyaltyProgramme + ?Sized> LoyaltyProgramme for std::sync::Arc<T> {
@@ -131,6 +135,9 @@ impl<T: OperationRepository + ?Sized> OperationRepository for std::sync::Arc<T> 
         at: Timestamp,
     ) -> Result<Option<ClientId>, RepoError> {
         (**self).client_for_payment_code(code, at)
+    }
+    fn find_certificate(&self, code: &str) -> Result<Option<Certificate>, RepoError> {
+        (**self).find_certificate(code)
     }
 }
 

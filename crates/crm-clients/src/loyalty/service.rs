@@ -16,6 +16,7 @@ use super::purchase::{
 };
 use super::referral::RewardType;
 use super::rules::LoyaltyRules;
+use crate::certificates::{redeemable, Certificate, CertificateCode, CertificateRefusal};
 use crate::model::Client;
 use crate::ports::ClientRepository;
 use crm_core::{Actor, Clock, FieldError, OperationId, Page, PageRequest, Points, Timestamp};
@@ -37,6 +38,8 @@ pub struct Quote {
     pub breakdown: PurchaseBreakdown,
     /// How referral rewards would be paid.
     pub reward_type: RewardType,
+    /// The certificate paying first, if one was presented.
+    pub certificate: Option<Certificate>,
 }
 
 /// The cashier's use cases.
@@ -179,6 +182,19 @@ where
             self.operations.referrer_chain(client.id, rates.len())?
         };
         let spendable_points = self.operations.spendable_points(client.id, now)?;
+        let certificate = match &request.certificate_code {
+            None => None,
+            Some(raw) => {
+                let code = CertificateCode::parse(raw).map_err(|e| {
+                    OperationError::Validation(vec![FieldError::new("certificate_code", e.message)])
+                })?;
+                let cert = self.operations.find_certificate(code.as_str())?.ok_or(
+                    OperationError::CertificateRefused(CertificateRefusal::NotFound),
+                )?;
+                let balance = redeemable(&cert, now).map_err(OperationError::CertificateRefused)?;
+                Some((cert, balance))
+            }
+        };
         let input = PurchaseInput {
             total: request.total,
             points_requested: request.points_to_spend,
@@ -188,7 +204,7 @@ where
                 .and_then(|l| l.max_points_share)
                 .unwrap_or(rules.max_points_share),
             cashback_rate: level.as_ref().map_or(rules.base_cashback, |l| l.cashback),
-            certificate_balance: None,
+            certificate_balance: certificate.as_ref().map(|(_, balance)| *balance),
             referrers,
             referral_rates: rates,
         };
@@ -212,6 +228,7 @@ where
             spendable_points,
             breakdown,
             reward_type: referral.reward_type,
+            certificate: certificate.map(|(cert, _)| cert),
         };
         Ok((quote, levels, rules))
     }
@@ -260,9 +277,9 @@ where
             );
             match self.operations.commit_purchase(&plan) {
                 Ok(operation) => return Ok((operation, false)),
-                Err(CommitRefusal::InsufficientPoints) | Err(CommitRefusal::RefundRaced) => {
-                    continue
-                }
+                Err(CommitRefusal::InsufficientPoints)
+                | Err(CommitRefusal::RefundRaced)
+                | Err(CommitRefusal::CertificateChanged) => continue,
                 Err(CommitRefusal::PaymentCodeGone) => {
                     return Err(OperationError::PaymentCodeInvalid)
                 }
@@ -335,6 +352,7 @@ where
         }
         PurchasePlan {
             client_id,
+            certificate_id: quote.certificate.as_ref().map(|c| c.id),
             breakdown: quote.breakdown,
             reward_type: quote.reward_type,
             ledger,
@@ -487,7 +505,8 @@ where
                 Ok(operation) => return Ok((operation, false)),
                 Err(CommitRefusal::RefundRaced)
                 | Err(CommitRefusal::InsufficientPoints)
-                | Err(CommitRefusal::PaymentCodeGone) => continue,
+                | Err(CommitRefusal::PaymentCodeGone)
+                | Err(CommitRefusal::CertificateChanged) => continue,
                 Err(CommitRefusal::DuplicateKey) => {
                     let key = idempotency_key.as_deref().unwrap_or_default();
                     return match self.replay(key, &fingerprint)? {

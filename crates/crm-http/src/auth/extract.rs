@@ -182,8 +182,14 @@ async fn app_user(req: HttpRequest) -> Result<AppUser, ApiError> {
         Credentials::Tma(raw) => {
             let verified = verify_init_data(&state, &raw)?;
             let base = state.client_base();
+            let for_bonus = state.clone();
             let (client, _) = web::block(move || {
-                base.sign_in_from_telegram(sign_in::telegram_profile(&verified)?)
+                let signed_in =
+                    base.sign_in_from_telegram(sign_in::telegram_profile(&verified)?)?;
+                if signed_in.1 {
+                    crate::routes::points::grant_welcome_bonus(&for_bonus, signed_in.0.id);
+                }
+                Ok::<_, crm_clients::ClientError>(signed_in)
             })
             .await??;
             Ok(AppUser {

@@ -40,7 +40,11 @@ pub fn telegram_profile(verified: &VerifiedInitData) -> Result<TelegramProfile, 
 pub fn sign_in(state: &AppState, verified: &VerifiedInitData) -> Result<SignedIn, ApiError> {
     let profile = telegram_profile(verified)?;
     let telegram_id = profile.telegram_id.get();
-    let (client, client_created) = state.client_base().sign_in_from_telegram(profile)?;
+    let (mut client, client_created) = state.client_base().sign_in_from_telegram(profile)?;
+    if client_created && crate::routes::points::grant_welcome_bonus(state, client.id) {
+        // The card returned shows the bonus.
+        client = state.clients.get(client.id)?.unwrap_or(client);
+    }
     let employee = state.staff_access().sign_in(
         telegram_id,
         &client.profile.full_name,

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod common;
 pub mod levels;
 pub mod operations;
+pub mod points;
 pub mod referral;
 pub mod settings;
 pub mod traffic;

@@ -7,8 +7,8 @@ use crm_clients::loyalty::operations::{
 use crm_clients::loyalty::purchase::ReferralReward;
 use crm_clients::loyalty::service::Quote;
 use crm_core::{
-    ClientId, EmployeeId, FieldError, LevelId, LocationId, Money, OperationId, Page, PageRequest,
-    Percent, Phone, Points, Timestamp,
+    CertificateId, ClientId, EmployeeId, FieldError, LevelId, LocationId, Money, OperationId, Page,
+    PageRequest, Percent, Phone, Points, Timestamp,
 };
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,8 @@ pub struct PurchaseBody {
     pub payment_code: Option<String>,
     /// The check, e.g. 1999.90.
     pub total: Money,
+    /// A gift certificate's code (any case, dashes optional): it pays first, up to its balance.
+    pub certificate_code: Option<String>,
     /// Points to spend (default 0); capped by the balance and the share of the check payable
     /// with points.
     pub points_to_spend: Option<Points>,
@@ -93,6 +95,7 @@ impl PurchaseBody {
                 client,
                 total: self.total,
                 points_to_spend: self.points_to_spend.unwrap_or(Points::ZERO),
+                certificate_code: self.certificate_code,
                 expected_cash: self.cash,
                 employee_id: Some(self.employee_id.map_or(employee, EmployeeId)),
                 location_id: self.location_id.map(LocationId),
@@ -174,6 +177,10 @@ pub struct QuoteResponse {
     pub spendable_points: Points,
     /// The check.
     pub total: Money,
+    /// The certificate presented.
+    pub certificate_id: Option<CertificateId>,
+    /// Its balance before this purchase.
+    pub certificate_balance: Option<Money>,
     /// Paid by a certificate.
     pub certificate_amount: Money,
     /// Points spent.
@@ -203,6 +210,8 @@ impl From<Quote> for QuoteResponse {
             points_balance: q.client.loyalty.points_balance,
             spendable_points: q.spendable_points,
             total: b.total,
+            certificate_id: q.certificate.as_ref().map(|c| c.id),
+            certificate_balance: q.certificate.as_ref().map(|c| c.balance),
             certificate_amount: b.certificate_amount,
             points_to_spend: b.points_spent,
             max_points: b.max_points,
@@ -231,6 +240,8 @@ pub struct OperationResponse {
     pub location_id: Option<LocationId>,
     /// Refunds: the purchase refunded.
     pub purchase_id: Option<OperationId>,
+    /// The certificate that paid part of the purchase.
+    pub certificate_id: Option<CertificateId>,
     /// Purchase: the check; refund: the refunded part of it.
     pub total: Money,
     /// Paid by (or returned to) a certificate.
@@ -280,6 +291,7 @@ impl From<Operation> for OperationResponse {
             employee_id: o.employee_id,
             location_id: o.location_id,
             purchase_id: o.purchase_id,
+            certificate_id: o.certificate_id,
             total: o.total,
             certificate_amount: o.certificate_amount,
             points: o.points,

@@ -13,7 +13,8 @@ use paperclip::actix::{api_v2_operation, web};
 ///
 /// The signature is checked with the bot token exactly as Telegram specifies (HMAC-SHA256,
 /// constant-time comparison), `auth_date` must be fresh. The client is created on first sign-in
-/// and matched by Telegram id afterwards; an active employee (or a Telegram id listed in
+/// (with the welcome bonus of the loyalty rules, shown in `client.points_balance`) and matched
+/// by Telegram id afterwards; an active employee (or a Telegram id listed in
 /// OWNER_TELEGRAM_IDS) gets a staff token. Refusals are 401 with a code naming the reason
 /// (`init_data_signature_invalid`, `init_data_expired`, ...); 503 when no bot token is set.
 #[api_v2_operation(tags(Auth))]

@@ -36,7 +36,8 @@ async fn list_clients(
     Ok(web::Json(page.into()))
 }
 
-/// Registers a client. Phone and Telegram id must be unique (409 names the field).
+/// Registers a client. Phone and Telegram id must be unique (409 names the field). A new
+/// client gets the welcome bonus of the loyalty rules once; the card returned shows it.
 #[api_v2_operation(tags(Clients))]
 async fn create_client(
     staff: StaffUser,
@@ -46,8 +47,10 @@ async fn create_client(
     staff.require(edits_clients, "register clients")?;
     let command = NewClient::try_from(body.into_inner()).map_err(ApiError::validation)?;
     let base = state.client_base();
+    let for_bonus = state.clone();
     let card = web::block(move || {
         let client = base.register(command, Actor::Employee(staff.employee_id))?;
+        crate::routes::points::grant_welcome_bonus(&for_bonus, client.id);
         base.card(client.id)
     })
     .await??;

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod health;
 pub mod levels;
 pub mod operations;
+pub mod points;
 pub mod referral;
 pub mod settings;
 pub mod traffic;

@@ -12,8 +12,8 @@ use crm_http::auth::jwt::TokenKeys;
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
 use crm_infra::{
     Database, SqliteCertificateRepository, SqliteClientRepository, SqliteLevelRepository,
-    SqliteLoyaltyProgramme, SqliteOperationRepository, SqliteSettingsRepository,
-    SqliteStaffRepository, SqliteTrafficChannelRepository,
+    SqliteLoyaltyProgramme, SqliteOperationRepository, SqlitePointsMaintenance,
+    SqliteSettingsRepository, SqliteStaffRepository, SqliteTrafficChannelRepository,
 };
 use crm_staff::{NewEmployee, StaffRepository};
 use serde_json::Value;
@@ -61,6 +61,7 @@ impl TestApp {
             programme: Arc::new(SqliteLoyaltyProgramme::new(db.clone())),
             referrals: Arc::new(SqliteLoyaltyProgramme::new(db.clone())),
             certificates: Arc::new(SqliteCertificateRepository::new(db.clone())),
+            points: Arc::new(SqlitePointsMaintenance::new(db.clone())),
             clock: shared_clock,
             readiness: Arc::new(move || ping_db.ping().map_err(|e| e.to_string())),
             auth: AuthSettings {

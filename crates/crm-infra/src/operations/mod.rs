@@ -14,9 +14,12 @@ pub(crate) mod schema;
 #[cfg(test)]
 mod tests;
 
+use crate::certificates::schema::{certificate_redemptions, certificates};
+use crate::certificates::SqliteCertificateRepository;
 use crate::db::Database;
 use crate::error::map_diesel_error;
 use crate::schema::clients;
+use crm_clients::certificates::{Certificate, CertificateRepository};
 use crm_clients::loyalty::ledger::{
     consume_oldest_first, LedgerChange, LedgerEntry, LedgerKind, Lot,
 };
@@ -258,6 +261,64 @@ pub(crate) fn reevaluate_level(
         .map(|_| ())
 }
 
+/// Spends `amount` of a certificate for a purchase, if it still holds it and is valid.
+fn redeem_certificate(
+    conn: &mut SqliteConnection,
+    certificate: i64,
+    operation: i64,
+    amount: Money,
+    at: Timestamp,
+) -> Result<(), TxError> {
+    if amount.is_zero() {
+        return Ok(());
+    }
+    let spent = diesel::update(
+        certificates::table
+            .find(certificate)
+            .filter(certificates::balance.ge(amount.minor()))
+            .filter(certificates::expires_at.gt(at.unix_millis())),
+    )
+    .set(certificates::balance.eq(certificates::balance - amount.minor()))
+    .execute(conn)?;
+    if spent == 0 {
+        return Err(TxError::Refusal(CommitRefusal::CertificateChanged));
+    }
+    diesel::insert_into(certificate_redemptions::table)
+        .values((
+            certificate_redemptions::certificate_id.eq(certificate),
+            certificate_redemptions::operation_id.eq(Some(operation)),
+            certificate_redemptions::amount.eq(amount.minor()),
+            certificate_redemptions::created_at.eq(at.unix_millis()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Gives a refunded part back to the certificate that paid it (a negative redemption).
+fn return_to_certificate(
+    conn: &mut SqliteConnection,
+    certificate: i64,
+    operation: i64,
+    amount: Money,
+    at: Timestamp,
+) -> Result<(), TxError> {
+    if amount.is_zero() {
+        return Ok(());
+    }
+    diesel::update(certificates::table.find(certificate))
+        .set(certificates::balance.eq(certificates::balance + amount.minor()))
+        .execute(conn)?;
+    diesel::insert_into(certificate_redemptions::table)
+        .values((
+            certificate_redemptions::certificate_id.eq(certificate),
+            certificate_redemptions::operation_id.eq(Some(operation)),
+            certificate_redemptions::amount.eq(-amount.minor()),
+            certificate_redemptions::created_at.eq(at.unix_millis()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 fn rewards_of(
     conn: &mut SqliteConnection,
     ids: &[i64],
@@ -401,6 +462,7 @@ impl OperationRepository for SqliteOperationRepository {
                         employee_id: plan.employee_id.map(|e| e.get()),
                         location_id: plan.location_id.map(|l| l.get()),
                         purchase_id: None,
+                        certificate_id: plan.certificate_id.map(|c| c.get()),
                         total: b.total.minor(),
                         certificate_amount: b.certificate_amount.minor(),
                         points: b.points_spent.minor(),
@@ -417,6 +479,9 @@ impl OperationRepository for SqliteOperationRepository {
                         created_at: plan.at.unix_millis(),
                     },
                 )?;
+                if let Some(certificate) = plan.certificate_id {
+                    redeem_certificate(conn, certificate.get(), id, b.certificate_amount, plan.at)?;
+                }
                 let deltas = write_ledger(conn, id, &plan.ledger, &plan.actor, plan.at)?;
                 insert_rewards(
                     conn,
@@ -493,6 +558,7 @@ impl OperationRepository for SqliteOperationRepository {
                         employee_id: plan.employee_id.map(|e| e.get()),
                         location_id: purchase.location_id.map(|l| l.get()),
                         purchase_id: Some(purchase.id.get()),
+                        certificate_id: purchase.certificate_id.map(|c| c.get()),
                         total: r.amount.minor(),
                         certificate_amount: r.certificate_returned.minor(),
                         points: r.points_returned.minor(),
@@ -509,6 +575,15 @@ impl OperationRepository for SqliteOperationRepository {
                         created_at: plan.at.unix_millis(),
                     },
                 )?;
+                if let Some(certificate) = purchase.certificate_id {
+                    return_to_certificate(
+                        conn,
+                        certificate.get(),
+                        id,
+                        r.certificate_returned,
+                        plan.at,
+                    )?;
+                }
                 let deltas = write_ledger(conn, id, &plan.ledger, &plan.actor, plan.at)?;
                 // What the client's balance could not give back of the cashback.
                 let client_delta = deltas
@@ -684,5 +759,9 @@ impl OperationRepository for SqliteOperationRepository {
             .optional()
             .map(|id| id.map(ClientId))
             .map_err(map_diesel_error)
+    }
+
+    fn find_certificate(&self, code: &str) -> Result<Option<Certificate>, RepoError> {
+        SqliteCertificateRepository::new(self.db.clone()).find_by_code(code)
     }
 }

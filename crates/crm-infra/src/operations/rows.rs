@@ -7,7 +7,8 @@ use crm_clients::loyalty::operations::{Operation, OperationKind};
 use crm_clients::loyalty::purchase::ReferralReward;
 use crm_clients::loyalty::referral::RewardType;
 use crm_core::{
-    Actor, ClientId, EmployeeId, LocationId, Money, OperationId, Percent, Points, RepoError,
+    Actor, CertificateId, ClientId, EmployeeId, LocationId, Money, OperationId, Percent, Points,
+    RepoError,
 };
 use diesel::prelude::*;
 
@@ -22,6 +23,7 @@ pub(crate) struct OperationRow {
     pub employee_id: Option<i64>,
     pub location_id: Option<i64>,
     pub purchase_id: Option<i64>,
+    pub certificate_id: Option<i64>,
     pub total: i64,
     pub certificate_amount: i64,
     pub points: i64,
@@ -51,6 +53,7 @@ pub(crate) struct NewOperationRow<'a> {
     pub employee_id: Option<i64>,
     pub location_id: Option<i64>,
     pub purchase_id: Option<i64>,
+    pub certificate_id: Option<i64>,
     pub total: i64,
     pub certificate_amount: i64,
     pub points: i64,
@@ -164,6 +167,7 @@ impl OperationRow {
             employee_id: self.employee_id.map(EmployeeId),
             location_id: self.location_id.map(LocationId),
             purchase_id: self.purchase_id.map(OperationId),
+            certificate_id: self.certificate_id.map(CertificateId),
             total: Money::from_minor(self.total),
             certificate_amount: Money::from_minor(self.certificate_amount),
             points: Points::from_minor(self.points),

@@ -9,6 +9,7 @@ diesel::table! {
         employee_id -> Nullable<BigInt>,
         location_id -> Nullable<BigInt>,
         purchase_id -> Nullable<BigInt>,
+        certificate_id -> Nullable<BigInt>,
         total -> BigInt,
         certificate_amount -> BigInt,
         points -> BigInt,

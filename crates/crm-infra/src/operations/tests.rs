@@ -164,6 +164,7 @@ fn buy(client: ClientId, total_major: i64, points_major: i64) -> PurchaseRequest
         client: ClientRef::Id(client),
         total: Money::from_major(total_major),
         points_to_spend: Points::from_major(points_major),
+        certificate_code: None,
         expected_cash: None,
         employee_id: None,
         location_id: None,
@@ -358,6 +359,7 @@ fn a_spend_not_covered_at_commit_writes_nothing() {
         .total;
     let plan = PurchasePlan {
         client_id: buyer,
+        certificate_id: None,
         breakdown: quote.breakdown,
         reward_type: RewardType::Points,
         ledger: vec![LedgerChange {

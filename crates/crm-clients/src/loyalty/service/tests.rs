@@ -84,6 +84,7 @@ fn request(total_major: i64, points_major: i64) -> PurchaseRequest {
         client: ClientRef::Id(ClientId(1)),
         total: Money::from_major(total_major),
         points_to_spend: Points::from_major(points_major),
+        certificate_code: None,
         expected_cash: None,
         employee_id: Some(EmployeeId(5)),
         location_id: None,
@@ -102,6 +103,7 @@ fn stored_purchase(plan: &PurchasePlan, id: i64) -> Operation {
         employee_id: plan.employee_id,
         location_id: plan.location_id,
         purchase_id: None,
+        certificate_id: None,
         total: b.total,
         certificate_amount: b.certificate_amount,
         points: b.points_spent,
@@ -339,6 +341,7 @@ fn a_key_taken_concurrently_returns_the_winner() {
             let mut op = stored_purchase(
                 &PurchasePlan {
                     client_id: ClientId(1),
+                    certificate_id: None,
                     breakdown: PurchaseBreakdown {
                         total: Money::from_major(1_000),
                         certificate_amount: Money::ZERO,
@@ -386,6 +389,7 @@ fn purchase_of_1000_with_100_points() -> Operation {
         employee_id: None,
         location_id: None,
         purchase_id: None,
+        certificate_id: None,
         total: Money::from_major(1_000),
         certificate_amount: Money::ZERO,
         points: Points::from_major(100),
