@@ -394,16 +394,19 @@ fn a_spend_not_covered_at_commit_writes_nothing() {
     );
 }
 
-#[test]
-fn the_balance_always_equals_the_ledger_after_a_random_sequence() {
+/// Runs a random sequence of purchases (with points) and partial refunds among six clients in a
+/// referral tree, then checks every balance against the ledger and the lots.
+fn random_sequence(seed: u64, cashback_bp: i64, claw_back: bool, steps: i64) {
     let w = World::new();
     let mut clients = vec![w.client("c0", None)];
     for i in 1..6 {
         let referrer = clients[(i - 1) / 2];
         clients.push(w.client(&format!("c{i}"), Some(referrer)));
     }
-    let checkout = w.checkout(programme(2_500));
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut p = programme(cashback_bp);
+    p.rules.refund_claws_back_referrals = claw_back;
+    let checkout = w.checkout(p);
+    let mut seed = seed | 1;
     let mut next = |n: u64| {
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -411,7 +414,7 @@ fn the_balance_always_equals_the_ledger_after_a_random_sequence() {
         seed % n
     };
     let mut purchases: Vec<OperationId> = Vec::new();
-    for step in 0..300 {
+    for step in 0..steps {
         let client = clients[next(clients.len() as u64) as usize];
         if step % 4 == 3 && !purchases.is_empty() {
             let id = purchases[next(purchases.len() as u64) as usize];
@@ -439,11 +442,44 @@ fn the_balance_always_equals_the_ledger_after_a_random_sequence() {
         }
         w.clock.set(at(NOW + step));
     }
+    let repo = SqliteOperationRepository::new(w.db.clone());
+    for id in purchases {
+        let purchase = repo.get(id).unwrap().unwrap();
+        assert!(
+            purchase.refunded_total <= purchase.total,
+            "never refunds more than the total"
+        );
+        assert!(
+            purchase.refunded_points <= purchase.points,
+            "never returns more points than spent"
+        );
+        assert!(
+            purchase.refunded_cash <= purchase.cash,
+            "never returns more cash than paid"
+        );
+    }
     for client in clients {
         let (balance, ledger, lots) = w.balance(client);
         assert!(balance >= 0);
         assert_eq!(balance, ledger, "balance = ledger sum for {client}");
         assert_eq!(balance, lots, "balance = unspent lots for {client}");
+    }
+}
+
+#[test]
+fn the_balance_always_equals_the_ledger_after_a_long_random_sequence() {
+    random_sequence(0x2545_f491_4f6c_dd1d, 2_500, true, 300);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(10))]
+    #[test]
+    fn the_ledger_invariants_hold_for_any_sequence(
+        seed in proptest::prelude::any::<u64>(),
+        cashback_bp in 0i64..=10_000,
+        claw_back in proptest::prelude::any::<bool>(),
+    ) {
+        random_sequence(seed, cashback_bp, claw_back, 80);
     }
 }
 
