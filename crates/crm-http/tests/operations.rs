@@ -6,48 +6,7 @@ mod common;
 use actix_web::test::TestRequest;
 use common::*;
 use crm_core::Role;
-use serde_json::{json, Value};
-
-async fn post<S, B>(
-    service: &S,
-    token: &str,
-    uri: &str,
-    body: Value,
-    key: Option<&str>,
-) -> (u16, String, Value)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let mut request = TestRequest::post()
-        .uri(uri)
-        .insert_header(bearer(token))
-        .set_json(body);
-    if let Some(key) = key {
-        request = request.insert_header(("Idempotency-Key", key));
-    }
-    send(service, request).await
-}
-
-async fn get<S, B>(service: &S, token: &str, uri: &str) -> (u16, String, Value)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    send(
-        service,
-        TestRequest::get().uri(uri).insert_header(bearer(token)),
-    )
-    .await
-}
+use serde_json::json;
 
 #[actix_web::test]
 async fn a_purchase_rewards_the_client_and_the_recommender() {

@@ -11,47 +11,6 @@ use serde_json::{json, Value};
 
 const DAY: i64 = 86_400;
 
-async fn post<S, B>(
-    service: &S,
-    token: &str,
-    uri: &str,
-    body: Value,
-    key: Option<&str>,
-) -> (u16, String, Value)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let mut request = TestRequest::post()
-        .uri(uri)
-        .insert_header(bearer(token))
-        .set_json(body);
-    if let Some(key) = key {
-        request = request.insert_header(("Idempotency-Key", key));
-    }
-    send(service, request).await
-}
-
-async fn get<S, B>(service: &S, token: &str, uri: &str) -> (u16, String, Value)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    send(
-        service,
-        TestRequest::get().uri(uri).insert_header(bearer(token)),
-    )
-    .await
-}
-
 async fn set_loyalty<S, B>(service: &S, owner: &str, loyalty: Value)
 where
     S: actix_web::dev::Service<

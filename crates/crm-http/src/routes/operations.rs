@@ -29,7 +29,8 @@ fn records_operations(role: Role) -> bool {
     role.manages_business() || role == Role::Cashier
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+/// The `Idempotency-Key` header, if sent (its length and characters are checked by the use case).
+pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     match req.headers().get(IDEMPOTENCY_KEY) {
         None => Ok(None),
         Some(value) => value

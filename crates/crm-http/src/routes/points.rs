@@ -9,24 +9,11 @@ use crate::body::Body;
 use crate::dto::clients::ClientPath;
 use crate::dto::points::{AdjustPointsBody, AdjustmentResponse, ExpiryResponse};
 use crate::error::ApiError;
+use crate::routes::operations::idempotency_key;
 use crate::state::AppState;
 use actix_web::HttpRequest;
 use crm_core::{Actor, ClientId, Role};
 use paperclip::actix::{api_v2_operation, web, CreatedJson};
-
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
-
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    match req.headers().get(IDEMPOTENCY_KEY) {
-        None => Ok(None),
-        Some(value) => value
-            .to_str()
-            .map(|v| Some(v.trim().to_owned()))
-            .map_err(|_| {
-                ApiError::invalid_field("idempotency_key", "must be 1 to 128 ASCII characters")
-            }),
-    }
-}
 
 /// Accrues (positive `amount`) or withdraws (negative) points by hand, with a reason.
 ///

@@ -177,3 +177,40 @@ pub fn assert_problem(result: &(u16, String, Value), status: u16, code: &str) {
         "detail: {body}"
     );
 }
+
+/// POSTs JSON with a bearer token and an optional `Idempotency-Key`.
+pub async fn post<S, B>(
+    service: &S,
+    token: &str,
+    uri: &str,
+    body: Value,
+    key: Option<&str>,
+) -> (u16, String, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let mut request = test::TestRequest::post()
+        .uri(uri)
+        .insert_header(bearer(token))
+        .set_json(body);
+    if let Some(key) = key {
+        request = request.insert_header(("Idempotency-Key", key));
+    }
+    send(service, request).await
+}
+
+/// GETs with a bearer token.
+pub async fn get<S, B>(service: &S, token: &str, uri: &str) -> (u16, String, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    send(
+        service,
+        test::TestRequest::get()
+            .uri(uri)
+            .insert_header(bearer(token)),
+    )
+    .await
+}

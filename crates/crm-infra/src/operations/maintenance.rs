@@ -7,18 +7,16 @@
 //! partial index, see `migrations/2026-11-24-000005_points_maintenance`); an adjustment's
 //! `Idempotency-Key` is stored with the result it produced.
 
-use super::apply_balance;
 use super::rows::{LedgerRow, NewLedgerRow};
 use super::schema::points_ledger;
+use super::{apply_balance, open_lots};
 use crate::db::Database;
 use crate::error::map_diesel_error;
 use crate::schema::clients;
 use crm_clients::loyalty::adjustments::{
     Adjustment, AdjustmentPlan, AdjustmentRefusal, ExpiryReport, PointsMaintenance,
 };
-use crm_clients::loyalty::ledger::{
-    consume_oldest_first, LedgerChange, LedgerEntry, LedgerKind, Lot,
-};
+use crm_clients::loyalty::ledger::{consume_oldest_first, LedgerChange, LedgerEntry, LedgerKind};
 use crm_core::{Actor, ClientId, Points, RepoError, Timestamp};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
@@ -71,33 +69,6 @@ impl From<AdjustTx> for AdjustmentRefusal {
             },
         }
     }
-}
-
-/// A client's lots spendable at `at` (unspent, available, unexpired), oldest first.
-fn spendable_lots(
-    conn: &mut SqliteConnection,
-    client: i64,
-    at: Timestamp,
-) -> Result<Vec<Lot>, diesel::result::Error> {
-    let millis = at.unix_millis();
-    Ok(points_ledger::table
-        .filter(points_ledger::client_id.eq(client))
-        .filter(points_ledger::remaining.gt(0))
-        .filter(points_ledger::available_at.le(millis))
-        .filter(
-            points_ledger::expires_at
-                .is_null()
-                .or(points_ledger::expires_at.gt(millis)),
-        )
-        .order(points_ledger::id.asc())
-        .select((points_ledger::id, points_ledger::remaining))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .map(|(id, remaining)| Lot {
-            id,
-            remaining: Points::from_minor(remaining),
-        })
-        .collect())
 }
 
 /// A ledger row without an operation: a credit is a lot holding all of its amount.
@@ -157,7 +128,7 @@ fn adjust(
         return Err(AdjustTx::Refused(AdjustmentRefusal::ClientNotFound));
     }
     if change.amount.is_negative() {
-        let lots = spendable_lots(conn, client, plan.at)?;
+        let lots = open_lots(conn, client, Some(plan.at))?;
         let (takes, short) = consume_oldest_first(&lots, change.amount.negate());
         if !short.is_zero() {
             let spendable = lots.iter().map(|l| l.remaining).sum();

@@ -88,7 +88,7 @@ impl From<TxError> for CommitRefusal {
 }
 
 /// Open lots of a client, oldest first; only spendable ones when `spendable_at` is given.
-fn open_lots(
+pub(crate) fn open_lots(
     conn: &mut SqliteConnection,
     client: i64,
     spendable_at: Option<Timestamp>,
