@@ -78,6 +78,16 @@ fn spec() -> DefaultApiRaw {
                 "Gift certificates: types (nominal, price, validity), sales, look-up by code, the \
                  list with its income",
             ),
+            tag(
+                "Products",
+                "Goods and services, warehouses and points of sale, stock levels and the stock \
+                 ledger (receipts, write-offs, transfers, sales, returns, counts)",
+            ),
+            tag(
+                "Staff",
+                "Employees: cards with pay terms, categories, timesheets, shifts, payroll runs, \
+                 change history and the accruals export (JSON and CSV)",
+            ),
             tag("Probes", "Health and readiness"),
         ],
         ..Default::default()
@@ -123,6 +133,8 @@ pub fn build_app(
         .configure(routes::levels::configure)
         .configure(routes::traffic::configure)
         .configure(routes::certificates::configure)
+        .configure(routes::staff::configure)
+        .configure(routes::inventory::configure)
         .configure(routes::app::configure)
         .with_json_spec_v3_at(OPENAPI_PATH)
         .with_swagger_ui_at("/docs")

@@ -19,11 +19,14 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use crm_clients::certificates::CertificateError;
 use crm_clients::certificates::CertificateRefusal;
 use crm_clients::loyalty::adjustments::AdjustmentError;
+use crm_clients::loyalty::operations::{SaleLineProblem, SaleLineRefusal};
 use crm_clients::loyalty::OperationError;
 use crm_clients::settings::SettingsError;
 use crm_clients::traffic::TrafficError;
 use crm_clients::ClientError;
 use crm_core::{FieldError, RepoError};
+use crm_inventory::{InventoryError, Quantity};
+use crm_staff::roster::RosterError;
 use crm_staff::StaffError;
 use paperclip::actix::api_v2_errors;
 use serde::Serialize;
@@ -350,6 +353,92 @@ impl From<StaffError> for ApiError {
     }
 }
 
+impl From<RosterError> for ApiError {
+    fn from(e: RosterError) -> Self {
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        match e {
+            RosterError::EmployeeNotFound => {
+                ApiError::not_found("employee_not_found", "No employee with this id.")
+            }
+            RosterError::CategoryNotFound => {
+                ApiError::not_found("category_not_found", "No employee category with this id.")
+            }
+            RosterError::Validation(errors) => ApiError::validation(errors),
+            RosterError::UnknownCategory => ApiError::on_field(
+                unprocessable,
+                "category_not_found",
+                "No employee category matches the one named.",
+                "category_id",
+                "no such category",
+            ),
+            RosterError::UnknownEmployees(ids) => {
+                let list = ids
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                ApiError::on_field(
+                    unprocessable,
+                    "employee_not_found",
+                    format!("No employees with ids {list}."),
+                    "employee_ids",
+                    format!("unknown ids: {list}"),
+                )
+            }
+            RosterError::Duplicate { field } => {
+                let mut err = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "duplicate_employee",
+                    format!("{field} is already used"),
+                );
+                err.errors.push(FieldError::new(field, "is already used"));
+                err
+            }
+            RosterError::CategoryInUse { count } => ApiError::new(
+                StatusCode::CONFLICT,
+                "category_in_use",
+                format!("The category is used by {count} employee(s); move them first."),
+            ),
+            RosterError::DayTaken => ApiError::on_field(
+                StatusCode::CONFLICT,
+                "timesheet_day_taken",
+                "The employee already has a timesheet entry for that day.",
+                "work_date",
+                "already has an entry",
+            ),
+            RosterError::ShiftOverlaps { other_id } => ApiError::on_field(
+                StatusCode::CONFLICT,
+                "shift_overlaps",
+                format!("The shift overlaps shift {other_id} of the same employee."),
+                "start_time",
+                format!("overlaps shift {other_id}"),
+            ),
+            RosterError::RunClosed { run_id } => ApiError::new(
+                StatusCode::CONFLICT,
+                "payroll_run_closed",
+                format!("Payroll run {run_id} for this period is closed and no longer changes."),
+            ),
+            RosterError::Forbidden(message) => ApiError::forbidden(message),
+            RosterError::LastOwner => ApiError::new(
+                StatusCode::CONFLICT,
+                "last_owner",
+                "The last active owner cannot be archived; make someone else an owner first.",
+            ),
+            RosterError::Archived => ApiError::new(
+                StatusCode::CONFLICT,
+                "employee_archived",
+                "The employee is archived.",
+            ),
+            RosterError::ConcurrentChange => ApiError::new(
+                StatusCode::CONFLICT,
+                "concurrent_change",
+                "The employee was changed by someone else at the same time; retry.",
+            ),
+            RosterError::Storage(e) => e.into(),
+        }
+    }
+}
+
 impl From<OperationError> for ApiError {
     fn from(e: OperationError) -> Self {
         let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
@@ -424,12 +513,125 @@ impl From<OperationError> for ApiError {
                 "idempotency_key_reused",
                 "This Idempotency-Key was used for a different request.",
             ),
+            OperationError::SaleLineRefused(refusal) => sale_line_refused(refusal),
             OperationError::ConcurrentChange => ApiError::new(
                 StatusCode::CONFLICT,
                 "concurrent_change",
                 "The balance changed concurrently; retry.",
             ),
             OperationError::Storage(e) => e.into(),
+        }
+    }
+}
+
+/// A line of goods a purchase could not sell: 422 naming the line (`items[i]...`).
+fn sale_line_refused(r: SaleLineRefusal) -> ApiError {
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let i = r.index;
+    let product = r.product_id;
+    match r.problem {
+        SaleLineProblem::ProductNotFound => ApiError::on_field(
+            unprocessable,
+            "product_not_found",
+            format!("Item {i}: no product with id {product}."),
+            &format!("items[{i}].product_id"),
+            "no such product",
+        ),
+        SaleLineProblem::NotStockable => ApiError::on_field(
+            unprocessable,
+            "product_not_stockable",
+            format!("Item {i}: product {product} is a service and has no stock."),
+            &format!("items[{i}].product_id"),
+            "is a service",
+        ),
+        SaleLineProblem::ProductArchived => ApiError::on_field(
+            unprocessable,
+            "product_archived",
+            format!("Item {i}: product {product} is archived."),
+            &format!("items[{i}].product_id"),
+            "is archived",
+        ),
+        SaleLineProblem::LocationNotFound => ApiError::on_field(
+            unprocessable,
+            "location_not_found",
+            "No location with this id.",
+            "location_id",
+            "no such location",
+        ),
+        SaleLineProblem::LocationInactive => ApiError::on_field(
+            unprocessable,
+            "location_inactive",
+            "The location is inactive.",
+            "location_id",
+            "is inactive",
+        ),
+        SaleLineProblem::InsufficientStock { available } => {
+            let available = Quantity::from_thousandths(available);
+            ApiError::on_field(
+                unprocessable,
+                "insufficient_stock",
+                format!("Item {i}: only {available} of product {product} in stock here."),
+                &format!("items[{i}].quantity"),
+                format!("only {available} in stock"),
+            )
+        }
+    }
+}
+
+impl From<InventoryError> for ApiError {
+    fn from(e: InventoryError) -> Self {
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        match e {
+            InventoryError::NotFound => {
+                ApiError::not_found("product_not_found", "No product or service with this id.")
+            }
+            InventoryError::LocationNotFound(id) => ApiError::on_field(
+                StatusCode::NOT_FOUND,
+                "location_not_found",
+                format!("No location with id {id}."),
+                "location_id",
+                "no such location",
+            ),
+            InventoryError::Validation(errors) => ApiError::validation(errors),
+            InventoryError::Duplicate { field } => {
+                let mut err = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "duplicate_product",
+                    format!("{field} is already used by another product"),
+                );
+                err.errors
+                    .push(FieldError::new(field, "is already used by another product"));
+                err
+            }
+            InventoryError::NotStockable(_) => ApiError::new(
+                unprocessable,
+                "product_not_stockable",
+                "A service has no stock.",
+            ),
+            InventoryError::ProductArchived(_) => ApiError::new(
+                unprocessable,
+                "product_archived",
+                "The product is archived; its stock no longer moves.",
+            ),
+            InventoryError::LocationInactive(id) => ApiError::on_field(
+                unprocessable,
+                "location_inactive",
+                format!("Location {id} is inactive."),
+                "location_id",
+                "is inactive",
+            ),
+            InventoryError::InsufficientStock {
+                location_id,
+                available,
+                ..
+            } => ApiError::on_field(
+                unprocessable,
+                "insufficient_stock",
+                format!("Only {available} in stock at location {location_id}."),
+                "quantity",
+                format!("must be at most {available}"),
+            ),
+            InventoryError::Storage(e) => e.into(),
         }
     }
 }

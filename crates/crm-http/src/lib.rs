@@ -11,6 +11,7 @@ pub mod auth;
 pub mod body;
 pub mod certificate_codes;
 pub mod config;
+pub mod csv;
 pub mod dto;
 pub mod error;
 pub mod routes;

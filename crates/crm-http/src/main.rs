@@ -9,9 +9,10 @@ use crm_http::auth::jwt::TokenKeys;
 use crm_http::config::{resolve_jwt_secret, Config};
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
 use crm_infra::{
-    Database, SqliteCertificateRepository, SqliteClientRepository, SqliteLevelRepository,
-    SqliteLoyaltyProgramme, SqliteOperationRepository, SqlitePointsMaintenance,
-    SqliteSettingsRepository, SqliteStaffRepository, SqliteTrafficChannelRepository, SystemClock,
+    Database, SqliteCertificateRepository, SqliteClientRepository, SqliteInventoryRepository,
+    SqliteLevelRepository, SqliteLoyaltyProgramme, SqliteOperationRepository,
+    SqlitePointsMaintenance, SqliteSettingsRepository, SqliteStaffRepository,
+    SqliteTrafficChannelRepository, SystemClock,
 };
 use crm_staff::StaffAccess;
 use std::process::ExitCode;
@@ -108,6 +109,12 @@ fn state(runtime: &Runtime) -> AppState {
         referrals: Arc::new(SqliteLoyaltyProgramme::new(runtime.db.clone())),
         certificates: Arc::new(SqliteCertificateRepository::new(runtime.db.clone())),
         points: Arc::new(SqlitePointsMaintenance::new(runtime.db.clone())),
+        roster: crm_http::state::RosterPorts {
+            repo: Arc::new(crm_infra::SqliteRoster::new(runtime.db.clone())),
+            revenue: Arc::new(crm_infra::SqliteRoster::new(runtime.db.clone())),
+            timezone: Arc::new(crm_infra::SqliteRoster::new(runtime.db.clone())),
+        },
+        inventory: Arc::new(SqliteInventoryRepository::new(runtime.db.clone())),
         clock: Arc::new(SystemClock),
         readiness: Arc::new(move || db.ping().map_err(|e| e.to_string())),
         auth: AuthSettings {

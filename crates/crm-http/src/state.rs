@@ -12,6 +12,9 @@ use crm_clients::settings::{BusinessSettings, LevelRepository, LoyaltyLevels, Se
 use crm_clients::traffic::{TrafficChannelRepository, TrafficChannels};
 use crm_clients::{ClientBase, ClientRepository};
 use crm_core::Clock;
+use crm_inventory::{Inventory, LocationRepository, ProductRepository, StockLedger};
+use crm_staff::roster::ports::{AttributedRevenue, BusinessTimezone, RosterRepository};
+use crm_staff::roster::Roster;
 use crm_staff::{StaffAccess, StaffRepository};
 use std::sync::Arc;
 
@@ -35,10 +38,35 @@ pub type SharedReferrals = Arc<dyn ReferralProgrammeRepository + Send + Sync>;
 pub type SharedCertificates = Arc<dyn CertificateRepository + Send + Sync>;
 /// Shared storage of manual adjustments, welcome bonuses and points expiry.
 pub type SharedPoints = Arc<dyn PointsMaintenance + Send + Sync>;
+/// Shared storage of the roster (cards, categories, timesheets, shifts, payroll, history).
+pub type SharedRoster = Arc<dyn RosterRepository + Send + Sync>;
+/// The shared source of revenue attributed to employees.
+pub type SharedRevenue = Arc<dyn AttributedRevenue + Send + Sync>;
+/// The shared reader of the business's timezone.
+pub type SharedTimezone = Arc<dyn BusinessTimezone + Send + Sync>;
+/// Storage of goods, services, locations and the stock ledger: one adapter for the three ports.
+pub trait InventoryStore:
+    ProductRepository + LocationRepository + StockLedger + Send + Sync
+{
+}
+impl<T: ProductRepository + LocationRepository + StockLedger + Send + Sync> InventoryStore for T {}
+/// Shared storage of goods, services, locations and stock.
+pub type SharedInventory = Arc<dyn InventoryStore>;
 /// A shared clock.
 pub type SharedClock = Arc<dyn Clock>;
 /// Checks that storage answers (for `/ready`).
 pub type ReadinessCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
+/// The ports of the staff roster.
+#[derive(Clone)]
+pub struct RosterPorts {
+    /// Roster storage.
+    pub repo: SharedRoster,
+    /// Revenue attributed to employees (piecework).
+    pub revenue: SharedRevenue,
+    /// The business's timezone (shifts, payroll periods).
+    pub timezone: SharedTimezone,
+}
 
 /// How sign-in and tokens work.
 #[derive(Debug, Clone)]
@@ -97,6 +125,10 @@ pub struct AppState {
     pub certificates: SharedCertificates,
     /// Manual adjustments, welcome bonuses and points expiry.
     pub points: SharedPoints,
+    /// The staff roster.
+    pub roster: RosterPorts,
+    /// Goods, services, locations and stock.
+    pub inventory: SharedInventory,
     /// Time.
     pub clock: SharedClock,
     /// Readiness probe.
@@ -119,6 +151,18 @@ impl AppState {
     /// The loyalty level use cases.
     pub fn loyalty_levels(&self) -> LoyaltyLevels<SharedLevels, SharedClock> {
         LoyaltyLevels::new(self.levels.clone(), self.clock.clone())
+    }
+
+    /// Goods, services and stock use cases.
+    pub fn inventory(
+        &self,
+    ) -> Inventory<SharedInventory, SharedInventory, SharedInventory, SharedClock> {
+        Inventory::new(
+            self.inventory.clone(),
+            self.inventory.clone(),
+            self.inventory.clone(),
+            self.clock.clone(),
+        )
     }
 
     /// The traffic channel use cases.
@@ -166,6 +210,16 @@ impl AppState {
         PointsUpkeep::new(
             self.points.clone(),
             self.programme.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    /// The roster's use cases: cards, categories, timesheets, shifts, payroll, history, export.
+    pub fn roster(&self) -> Roster<SharedRoster, SharedRevenue, SharedTimezone, SharedClock> {
+        Roster::new(
+            self.roster.repo.clone(),
+            self.roster.revenue.clone(),
+            self.roster.timezone.clone(),
             self.clock.clone(),
         )
     }

@@ -10,6 +10,14 @@ use common::*;
 
 /// Seed endpoints that must be routed and documented now.
 const DELIVERED: &[&str] = &[
+    "GET /api/v1/admin/products",
+    "POST /api/v1/admin/products",
+    "PUT /api/v1/admin/products/{product_id}",
+    "GET /api/v1/admin/products/locations",
+    "POST /api/v1/admin/products/locations",
+    "GET /api/v1/admin/products/{product_id}/stock",
+    "GET /api/v1/admin/products/movements",
+    "POST /api/v1/admin/products/{product_id}/movements",
     "GET /api/v1/admin/referral-programs/client-info",
     "PUT /api/v1/admin/referral-programs/config",
     "GET /api/v1/admin/referral-programs/config",
@@ -26,6 +34,21 @@ const DELIVERED: &[&str] = &[
     "POST /api/v1/admin/certificates",
     "GET /api/v1/admin/system-settings",
     "PUT /api/v1/admin/system-settings",
+    "GET /api/v1/admin/employees",
+    "POST /api/v1/admin/employees",
+    "PUT /api/v1/admin/employees/{employee_id}",
+    "DELETE /api/v1/admin/employees/{employee_id}",
+    "GET /api/v1/admin/employees/categories",
+    "POST /api/v1/admin/employees/categories",
+    "DELETE /api/v1/admin/employees/categories/{category_id}",
+    "GET /api/v1/admin/employees/{employee_id}/timesheet",
+    "POST /api/v1/admin/employees/{employee_id}/timesheet",
+    "GET /api/v1/admin/employees/{employee_id}/schedule",
+    "POST /api/v1/admin/employees/{employee_id}/schedule",
+    "POST /api/v1/admin/employees/payroll/run",
+    "GET /api/v1/admin/employees/{employee_id}/history",
+    "GET /api/v1/admin/employees/export",
+    "GET /api/v1/admin/employees/export.csv",
 ];
 
 fn seed_endpoints() -> Vec<(String, String)> {

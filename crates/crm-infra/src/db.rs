@@ -165,10 +165,15 @@ impl Database {
             .pool
             .get()
             .map_err(|e| InfraError::Pool(e.to_string()))?;
-        let applied = conn
+        let applied: Vec<String> = conn
             .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| InfraError::Migration(e.to_string()))?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        crate::staff::refresh_name_search(&mut conn)
             .map_err(|e| InfraError::Migration(e.to_string()))?;
-        Ok(applied.iter().map(ToString::to_string).collect())
+        Ok(applied)
     }
 
     /// `SELECT 1` on a pooled connection; for the readiness probe.

@@ -4,9 +4,10 @@
 //! with its pragmas, the migrations embedded from `migrations/` ([`Database`]) — and the Diesel
 //! repositories that implement the domain ports: [`SqliteClientRepository`] for
 //! [`crm_clients::ClientRepository`] and [`SqliteStaffRepository`] for
-//! [`crm_staff::StaffRepository`]; [`SqliteSettingsRepository`], [`SqliteLevelRepository`] and
+//! [`crm_staff::StaffRepository`] and [`SqliteRoster`] for the staff roster ports; [`SqliteSettingsRepository`], [`SqliteLevelRepository`] and
 //! [`SqliteTrafficChannelRepository`] for the settings, levels and traffic channel ports of
-//! [`crm_clients`]; [`SqliteCertificateRepository`] for its certificates. Diesel errors become
+//! [`crm_clients`]; [`SqliteCertificateRepository`] for its certificates; [`SqliteInventoryRepository`] for the
+//! ports of [`crm_inventory`]. Diesel errors become
 //! [`crm_core::RepoError`]s here and nowhere else. [`SystemClock`] is the real [`crm_core::Clock`].
 //!
 //! Repositories are synchronous (SQLite is) and check a pooled connection out per call, so a
@@ -17,6 +18,7 @@ mod clients;
 mod clock;
 mod db;
 mod error;
+mod inventory;
 mod levels;
 mod operations;
 mod schema;
@@ -31,8 +33,9 @@ pub use clients::SqliteClientRepository;
 pub use clock::SystemClock;
 pub use db::{database_path, Database, DEFAULT_DATABASE_PATH};
 pub use error::InfraError;
+pub use inventory::SqliteInventoryRepository;
 pub use levels::SqliteLevelRepository;
 pub use operations::{SqliteLoyaltyProgramme, SqliteOperationRepository, SqlitePointsMaintenance};
 pub use settings::SqliteSettingsRepository;
-pub use staff::SqliteStaffRepository;
+pub use staff::{SqliteRoster, SqliteStaffRepository};
 pub use traffic::SqliteTrafficChannelRepository;

@@ -240,6 +240,26 @@ diesel::table! {
         created_at -> BigInt,
         /// Last changed, UTC millis.
         updated_at -> BigInt,
+        /// Category (`employee_categories.id`).
+        category_id -> Nullable<BigInt>,
+        /// `hourly`, `piecework` or `salary`.
+        pay_system -> Text,
+        /// Per hour, minor units.
+        hourly_rate -> BigInt,
+        /// Per piece, minor units.
+        piece_rate -> BigInt,
+        /// Share of attributed revenue, basis points.
+        revenue_share_bp -> BigInt,
+        /// Per month, minor units.
+        monthly_salary -> BigInt,
+        /// Hire date, `YYYY-MM-DD`.
+        hire_date -> Nullable<Text>,
+        /// Notes.
+        notes -> Nullable<Text>,
+        /// The full name lower-cased (Unicode) for searching.
+        name_search -> Text,
+        /// Optimistic-concurrency version.
+        version -> BigInt,
     }
 }
 

@@ -2,9 +2,10 @@
 //! per location derived from movements (receipt, write-off, transfer, sale, return, inventory
 //! adjustment).
 //!
-//! This crate is a skeleton today: its models, ports and use cases arrive with the issue that
-//! builds this part of the product. It already has the shape every domain crate shares —
-//! `model`, `ports`, `service`, `error` — and depends on nothing that does I/O.
+//! Stock is an append-only ledger of [`model::Movement`]s; the stock level per product and
+//! location is a balance the ledger maintains in the same transaction as each movement, guarded
+//! so it never goes below zero unless the business allows negative stock. Quantities are exact
+//! thousandths of a unit ([`model::Quantity`]). This crate depends on nothing that does I/O.
 
 pub mod error;
 pub mod model;
@@ -12,3 +13,10 @@ pub mod ports;
 pub mod service;
 
 pub use error::InventoryError;
+pub use model::{
+    Location, LocationDefinition, LocationKind, Movement, MovementAction, MovementCommand,
+    MovementFilter, MovementKind, Product, ProductDefinition, ProductFilter, ProductKind,
+    ProductState, ProductUpdate, Quantity, StockLevel, StockReport,
+};
+pub use ports::{LocationRepository, ProductRepository, StockLedger};
+pub use service::Inventory;

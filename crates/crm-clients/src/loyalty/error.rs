@@ -52,6 +52,9 @@ pub enum OperationError {
     /// Concurrent changes kept the operation from committing after retries.
     #[error("the client's balance changed concurrently; retry")]
     ConcurrentChange,
+    /// A line of goods cannot be sold; nothing was recorded.
+    #[error("item {} cannot be sold: {:?}", .0.index, .0.problem)]
+    SaleLineRefused(super::operations::SaleLineRefusal),
     /// Storage failed.
     #[error(transparent)]
     Storage(RepoError),

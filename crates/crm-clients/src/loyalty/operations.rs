@@ -6,8 +6,52 @@ use super::purchase::{PurchaseBreakdown, ReferralReward, RefundBreakdown};
 use super::referral::RewardType;
 use crm_core::{
     Actor, CertificateId, ClientId, EmployeeId, LocationId, Money, OperationId, Percent, Phone,
-    Points, Timestamp,
+    Points, ProductId, Timestamp,
 };
+
+/// Most lines of goods one purchase may name.
+pub const MAX_SALE_LINES: usize = 200;
+
+/// One line of goods sold by a purchase: the stock at the purchase's location goes down by the
+/// quantity, in the purchase's transaction (see `docs/inventory.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaleLine {
+    /// The product.
+    pub product_id: ProductId,
+    /// How much, in thousandths of the product's unit (> 0).
+    pub quantity: i64,
+}
+
+/// Why a line of goods could not be sold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaleLineProblem {
+    /// No such product.
+    ProductNotFound,
+    /// A service: it has no stock.
+    NotStockable,
+    /// The product is archived.
+    ProductArchived,
+    /// The purchase's location does not exist.
+    LocationNotFound,
+    /// The purchase's location is inactive.
+    LocationInactive,
+    /// Not enough stock at the location (and negative stock is not allowed).
+    InsufficientStock {
+        /// What is there, in thousandths.
+        available: i64,
+    },
+}
+
+/// A line of goods the commit refused, which refuses the whole purchase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaleLineRefusal {
+    /// Its position in `items`.
+    pub index: usize,
+    /// The product.
+    pub product_id: ProductId,
+    /// Why.
+    pub problem: SaleLineProblem,
+}
 
 /// Longest receipt number accepted.
 pub const MAX_RECEIPT_CHARS: usize = 64;
@@ -81,6 +125,8 @@ pub struct PurchaseRequest {
     /// Whether the cashier's role may spend points without the client's payment code (owner,
     /// admin).
     pub spending_without_code_allowed: bool,
+    /// Goods sold, taken from the stock at `location_id` (which they require).
+    pub items: Vec<SaleLine>,
 }
 
 impl PurchaseRequest {
@@ -102,7 +148,11 @@ impl PurchaseRequest {
             self.location_id.map(LocationId::get),
             self.receipt_number,
             self.comment
-        )
+        ) + &self
+            .items
+            .iter()
+            .map(|l| format!("|item:{}x{}", l.product_id, l.quantity))
+            .collect::<String>()
     }
 }
 
@@ -215,6 +265,8 @@ pub struct PurchasePlan {
     pub idempotency: Option<(String, String)>,
     /// The payment code that identified the client, consumed by the commit.
     pub payment_code: Option<String>,
+    /// Goods sold at `location_id`: sale movements written in the purchase's transaction.
+    pub items: Vec<SaleLine>,
     /// Who records it.
     pub actor: Actor,
     /// When.
@@ -259,6 +311,8 @@ pub enum CommitRefusal {
     PaymentCodeGone,
     /// The certificate's balance or validity changed before the commit; recompute.
     CertificateChanged,
+    /// A line of goods cannot be sold (unknown, a service, archived, short of stock).
+    SaleLineRefused(SaleLineRefusal),
     /// Storage failed.
     Storage(crm_core::RepoError),
 }

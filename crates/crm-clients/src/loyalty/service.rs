@@ -7,7 +7,7 @@ use super::levels::Level;
 use super::operations::{
     is_payment_code, ClientRef, CommitRefusal, Operation, OperationFilter, OperationKind,
     PurchasePlan, PurchaseRequest, RefundPlan, RefundRequest, MAX_COMMENT_CHARS,
-    MAX_IDEMPOTENCY_KEY_CHARS, MAX_RECEIPT_CHARS, PAYMENT_CODE_TTL_SECONDS,
+    MAX_IDEMPOTENCY_KEY_CHARS, MAX_RECEIPT_CHARS, MAX_SALE_LINES, PAYMENT_CODE_TTL_SECONDS,
 };
 use super::ports::{LoyaltyProgramme, OperationRepository};
 use super::purchase::{
@@ -158,6 +158,23 @@ where
         if request.total.minor() <= 0 {
             errors.push(FieldError::new("total", "must be greater than 0"));
         }
+        if !request.items.is_empty() && request.location_id.is_none() {
+            errors.push(FieldError::new(
+                "location_id",
+                "is required when items are sold",
+            ));
+        }
+        if request.items.len() > MAX_SALE_LINES {
+            errors.push(FieldError::new("items", "must list at most 200 lines"));
+        }
+        for (i, line) in request.items.iter().enumerate() {
+            if line.quantity <= 0 {
+                errors.push(FieldError::new(
+                    format!("items[{i}].quantity"),
+                    "must be greater than 0",
+                ));
+            }
+        }
         if !errors.is_empty() {
             return Err(OperationError::Validation(errors));
         }
@@ -283,6 +300,9 @@ where
                 Err(CommitRefusal::PaymentCodeGone) => {
                     return Err(OperationError::PaymentCodeInvalid)
                 }
+                Err(CommitRefusal::SaleLineRefused(refusal)) => {
+                    return Err(OperationError::SaleLineRefused(refusal))
+                }
                 Err(CommitRefusal::DuplicateKey) => {
                     let key = idempotency_key.as_deref().unwrap_or_default();
                     return match self.replay(key, &fingerprint)? {
@@ -366,6 +386,7 @@ where
                 ClientRef::PaymentCode(code) => Some(code.clone()),
                 _ => None,
             },
+            items: request.items.clone(),
             actor,
             at: now,
         }
@@ -506,6 +527,7 @@ where
                 Err(CommitRefusal::RefundRaced)
                 | Err(CommitRefusal::InsufficientPoints)
                 | Err(CommitRefusal::PaymentCodeGone)
+                | Err(CommitRefusal::SaleLineRefused(_))
                 | Err(CommitRefusal::CertificateChanged) => continue,
                 Err(CommitRefusal::DuplicateKey) => {
                     let key = idempotency_key.as_deref().unwrap_or_default();

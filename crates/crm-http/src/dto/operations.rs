@@ -1,15 +1,17 @@
 //! Operation bodies: purchases, previews, refunds, the operations list and the points ledger.
 
+use crate::dto::common::DecimalInput;
 use crm_clients::loyalty::ledger::LedgerEntry;
 use crm_clients::loyalty::operations::{
-    ClientRef, Operation, OperationFilter, OperationKind, PurchaseRequest, RefundRequest,
+    ClientRef, Operation, OperationFilter, OperationKind, PurchaseRequest, RefundRequest, SaleLine,
 };
 use crm_clients::loyalty::purchase::ReferralReward;
 use crm_clients::loyalty::service::Quote;
 use crm_core::{
     CertificateId, ClientId, EmployeeId, FieldError, LevelId, LocationId, Money, OperationId, Page,
-    PageRequest, Percent, Phone, Points, Timestamp,
+    PageRequest, Percent, Phone, Points, ProductId, Timestamp,
 };
+use crm_inventory::Quantity;
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +47,19 @@ pub struct PurchaseBody {
     pub receipt_number: Option<String>,
     /// Comment (up to 1000 characters).
     pub comment: Option<String>,
+    /// Goods sold (up to 200 lines; needs `location_id`): their stock at the location goes down
+    /// in the purchase's transaction, and a line short of stock refuses the purchase.
+    pub items: Option<Vec<PurchaseItemBody>>,
+}
+
+/// A line of goods sold by a purchase.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseItemBody {
+    /// The product (goods, not a service).
+    pub product_id: i64,
+    /// How much (> 0, at most 3 fractional digits).
+    pub quantity: DecimalInput,
 }
 
 impl PurchaseBody {
@@ -56,6 +71,19 @@ impl PurchaseBody {
         spend_without_code: bool,
     ) -> Result<PurchaseRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
+        let mut items = Vec::new();
+        for (i, item) in self.items.unwrap_or_default().into_iter().enumerate() {
+            match Quantity::parse(&item.quantity.0) {
+                Ok(q) => items.push(SaleLine {
+                    product_id: ProductId(item.product_id),
+                    quantity: q.thousandths(),
+                }),
+                Err(e) => errors.push(FieldError::new(
+                    format!("items[{i}].quantity"),
+                    e.to_string(),
+                )),
+            }
+        }
         let named = [
             self.client_id.is_some(),
             self.phone.is_some(),
@@ -108,6 +136,7 @@ impl PurchaseBody {
                     .map(|c| c.trim().to_owned())
                     .filter(|c| !c.is_empty()),
                 spending_without_code_allowed: spend_without_code,
+                items,
             }),
             _ => Err(errors),
         }

@@ -11,9 +11,10 @@ use crm_http::auth::init_data;
 use crm_http::auth::jwt::TokenKeys;
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
 use crm_infra::{
-    Database, SqliteCertificateRepository, SqliteClientRepository, SqliteLevelRepository,
-    SqliteLoyaltyProgramme, SqliteOperationRepository, SqlitePointsMaintenance,
-    SqliteSettingsRepository, SqliteStaffRepository, SqliteTrafficChannelRepository,
+    Database, SqliteCertificateRepository, SqliteClientRepository, SqliteInventoryRepository,
+    SqliteLevelRepository, SqliteLoyaltyProgramme, SqliteOperationRepository,
+    SqlitePointsMaintenance, SqliteSettingsRepository, SqliteStaffRepository,
+    SqliteTrafficChannelRepository,
 };
 use crm_staff::{NewEmployee, StaffRepository};
 use serde_json::Value;
@@ -62,6 +63,12 @@ impl TestApp {
             referrals: Arc::new(SqliteLoyaltyProgramme::new(db.clone())),
             certificates: Arc::new(SqliteCertificateRepository::new(db.clone())),
             points: Arc::new(SqlitePointsMaintenance::new(db.clone())),
+            roster: crm_http::state::RosterPorts {
+                repo: Arc::new(crm_infra::SqliteRoster::new(db.clone())),
+                revenue: Arc::new(crm_infra::SqliteRoster::new(db.clone())),
+                timezone: Arc::new(crm_infra::SqliteRoster::new(db.clone())),
+            },
+            inventory: Arc::new(SqliteInventoryRepository::new(db.clone())),
             clock: shared_clock,
             readiness: Arc::new(move || ping_db.ping().map_err(|e| e.to_string())),
             auth: AuthSettings {

@@ -482,6 +482,19 @@ impl OperationRepository for SqliteOperationRepository {
                 if let Some(certificate) = plan.certificate_id {
                     redeem_certificate(conn, certificate.get(), id, b.certificate_amount, plan.at)?;
                 }
+                if let (Some(location), false) = (plan.location_id, plan.items.is_empty()) {
+                    // The goods leave the stock in this same transaction (issue 4, point 5).
+                    crate::inventory::record_sales(
+                        conn,
+                        OperationId(id),
+                        location,
+                        &plan.items,
+                        plan.employee_id,
+                        plan.actor,
+                        plan.at,
+                    )?
+                    .map_err(|r| TxError::Refusal(CommitRefusal::SaleLineRefused(r)))?;
+                }
                 let deltas = write_ledger(conn, id, &plan.ledger, &plan.actor, plan.at)?;
                 insert_rewards(
                     conn,

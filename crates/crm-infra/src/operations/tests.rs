@@ -171,6 +171,7 @@ fn buy(client: ClientId, total_major: i64, points_major: i64) -> PurchaseRequest
         receipt_number: None,
         comment: None,
         spending_without_code_allowed: true,
+        items: Vec::new(),
     }
 }
 
@@ -379,6 +380,7 @@ fn a_spend_not_covered_at_commit_writes_nothing() {
         comment: None,
         idempotency: None,
         payment_code: None,
+        items: Vec::new(),
         actor: Actor::System,
         at: at(NOW),
     };

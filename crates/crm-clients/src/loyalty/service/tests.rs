@@ -91,6 +91,7 @@ fn request(total_major: i64, points_major: i64) -> PurchaseRequest {
         receipt_number: Some("A-1".into()),
         comment: None,
         spending_without_code_allowed: true,
+        items: Vec::new(),
     }
 }
 
@@ -361,6 +362,7 @@ fn a_key_taken_concurrently_returns_the_winner() {
                     comment: None,
                     idempotency: None,
                     payment_code: None,
+                    items: Vec::new(),
                     actor: Actor::System,
                     at: at(NOW),
                 },
@@ -577,4 +579,49 @@ fn issuing_a_code_draws_again_on_a_clash() {
         .expect("issued");
     assert_eq!(code, "222222");
     assert_eq!(expires, at(NOW + 300));
+}
+
+#[test]
+fn goods_sold_need_a_location_and_travel_in_the_plan_and_a_refused_line_is_final() {
+    use crate::loyalty::operations::{SaleLine, SaleLineProblem, SaleLineRefusal};
+    use crm_core::{LocationId, ProductId};
+
+    let line = SaleLine {
+        product_id: ProductId(3),
+        quantity: 2_000,
+    };
+    let c = checkout(known_client(None), ops_with(0), true);
+    let mut no_location = request(100, 0);
+    no_location.items = vec![
+        line,
+        SaleLine {
+            quantity: 0,
+            ..line
+        },
+    ];
+    let Err(OperationError::Validation(fields)) = c.calc(&no_location) else {
+        panic!("expected validation")
+    };
+    let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(names, ["location_id", "items[1].quantity"]);
+
+    let mut sale = request(100, 0);
+    sale.location_id = Some(LocationId(4));
+    sale.items = vec![line];
+    assert_ne!(sale.fingerprint(), request(100, 0).fingerprint());
+    let refusal = SaleLineRefusal {
+        index: 0,
+        product_id: ProductId(3),
+        problem: SaleLineProblem::InsufficientStock { available: 1_000 },
+    };
+    let mut ops = ops_with(0);
+    ops.expect_commit_purchase()
+        .withf(move |plan| plan.items == vec![line] && plan.location_id == Some(LocationId(4)))
+        .times(1)
+        .returning(move |_| Err(CommitRefusal::SaleLineRefused(refusal)));
+    let c = checkout(known_client(None), ops, true);
+    assert_eq!(
+        c.purchase(&sale, None, Actor::Employee(EmployeeId(5))),
+        Err(OperationError::SaleLineRefused(refusal))
+    );
 }

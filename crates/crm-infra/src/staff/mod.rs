@@ -1,4 +1,11 @@
-//! [`SqliteStaffRepository`]: employees in SQLite, implementing [`crm_staff::StaffRepository`].
+//! [`SqliteStaffRepository`]: employees in SQLite, implementing [`crm_staff::StaffRepository`];
+//! [`SqliteRoster`]: the roster (cards, categories, timesheets, shifts, payroll, history).
+
+mod roster;
+mod schema;
+
+pub(crate) use roster::refresh_name_search;
+pub use roster::SqliteRoster;
 
 use crate::db::Database;
 use crate::error::{corrupt, map_diesel_error, stored_time as timestamp};
@@ -57,6 +64,7 @@ impl EmployeeRow {
 #[diesel(table_name = employees)]
 struct NewEmployeeRow<'a> {
     full_name: &'a str,
+    name_search: String,
     telegram_id: Option<i64>,
     role: &'static str,
     created_at: i64,
@@ -97,6 +105,7 @@ impl StaffRepository for SqliteStaffRepository {
         diesel::insert_into(employees::table)
             .values(NewEmployeeRow {
                 full_name: &employee.full_name,
+                name_search: employee.full_name.to_lowercase(),
                 telegram_id: employee.telegram_id,
                 role: employee.role.code(),
                 created_at: at,

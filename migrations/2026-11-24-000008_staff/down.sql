@@ -1,0 +1,18 @@
+DROP TABLE payroll_results;
+DROP TABLE payroll_runs;
+DROP TABLE shifts;
+DROP TABLE timesheet_entries;
+DROP TABLE employee_history;
+DROP INDEX employees_by_archived;
+DROP INDEX employees_by_category;
+ALTER TABLE employees DROP COLUMN version;
+ALTER TABLE employees DROP COLUMN name_search;
+ALTER TABLE employees DROP COLUMN notes;
+ALTER TABLE employees DROP COLUMN hire_date;
+ALTER TABLE employees DROP COLUMN monthly_salary;
+ALTER TABLE employees DROP COLUMN revenue_share_bp;
+ALTER TABLE employees DROP COLUMN piece_rate;
+ALTER TABLE employees DROP COLUMN hourly_rate;
+ALTER TABLE employees DROP COLUMN pay_system;
+ALTER TABLE employees DROP COLUMN category_id;
+DROP TABLE employee_categories;
