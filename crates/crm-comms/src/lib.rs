@@ -6,6 +6,7 @@
 //! builds this part of the product. It already has the shape every domain crate shares —
 //! `model`, `ports`, `service`, `error` — and depends on nothing that does I/O.
 
+pub mod delivery;
 pub mod error;
 pub mod model;
 pub mod ports;
