@@ -44,9 +44,15 @@ impl DeliveryStatus {
 
     /// Reads a code back.
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Queued, Self::Sending, Self::Sent, Self::Delivered, Self::Failed]
-            .into_iter()
-            .find(|s| s.code() == code)
+        [
+            Self::Queued,
+            Self::Sending,
+            Self::Sent,
+            Self::Delivered,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 }
 
@@ -205,7 +211,12 @@ pub trait DeliveryQueue {
 
     /// Claims up to `limit` queued deliveries of `channel` due at `now` (`not_before` and any
     /// retry time passed), marking them `sending` so no other worker takes them.
-    fn claim_due(&self, channel: Channel, limit: u32, now: Timestamp) -> Result<Vec<Delivery>, RepoError>;
+    fn claim_due(
+        &self,
+        channel: Channel,
+        limit: u32,
+        now: Timestamp,
+    ) -> Result<Vec<Delivery>, RepoError>;
 
     /// Marks a delivery accepted by the provider.
     fn mark_sent(&self, id: i64, receipt: &SendReceipt, at: Timestamp) -> Result<(), RepoError>;
@@ -225,7 +236,12 @@ impl<T: DeliveryQueue + ?Sized> DeliveryQueue for std::sync::Arc<T> {
     fn enqueue(&self, deliveries: &[NewDelivery], at: Timestamp) -> Result<usize, RepoError> {
         (**self).enqueue(deliveries, at)
     }
-    fn claim_due(&self, channel: Channel, limit: u32, now: Timestamp) -> Result<Vec<Delivery>, RepoError> {
+    fn claim_due(
+        &self,
+        channel: Channel,
+        limit: u32,
+        now: Timestamp,
+    ) -> Result<Vec<Delivery>, RepoError> {
         (**self).claim_due(channel, limit, now)
     }
     fn mark_sent(&self, id: i64, receipt: &SendReceipt, at: Timestamp) -> Result<(), RepoError> {
@@ -241,3 +257,7 @@ impl<T: DeliveryQueue + ?Sized> DeliveryQueue for std::sync::Arc<T> {
         (**self).release_stale(older_than)
     }
 }
+
+pub mod worker;
+
+pub use worker::{DeliveryWorker, WorkerReport, WorkerSettings, CHANNEL_NOT_CONFIGURED};

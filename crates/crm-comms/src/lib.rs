@@ -2,10 +2,12 @@
 //! consent checks, tracking and statistics, the news feed, appointments and online booking,
 //! reminders, feedback, and the dialogue history with every client.
 //!
-//! This crate is a skeleton today: its models, ports and use cases arrive with the issue that
-//! builds this part of the product. It already has the shape every domain crate shares —
-//! `model`, `ports`, `service`, `error` — and depends on nothing that does I/O.
+//! Built so far: [`campaigns`] (the campaign model, the wizard, consent-filtered launch into the
+//! delivery queue, tracking and stats) and [`delivery`] (the queue contract, the worker and the
+//! channel adapter port). News, appointments, reminders, feedback and dialogues arrive with
+//! their issues. The crate depends on nothing that does I/O.
 
+pub mod campaigns;
 pub mod delivery;
 pub mod error;
 pub mod model;

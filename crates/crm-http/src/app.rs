@@ -135,6 +135,7 @@ pub fn build_app(
         .configure(routes::certificates::configure)
         .configure(routes::staff::configure)
         .configure(routes::inventory::configure)
+        .configure(routes::campaigns::configure)
         .configure(routes::app::configure)
         .with_json_spec_v3_at(OPENAPI_PATH)
         .with_swagger_ui_at("/docs")

@@ -24,6 +24,7 @@ use crm_clients::loyalty::OperationError;
 use crm_clients::settings::SettingsError;
 use crm_clients::traffic::TrafficError;
 use crm_clients::ClientError;
+use crm_comms::campaigns::CampaignError;
 use crm_core::{FieldError, RepoError};
 use crm_inventory::{InventoryError, Quantity};
 use crm_staff::roster::RosterError;
@@ -325,6 +326,35 @@ impl From<TrafficError> for ApiError {
                 err
             }
             TrafficError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<CampaignError> for ApiError {
+    fn from(e: CampaignError) -> Self {
+        match e {
+            CampaignError::NotFound => {
+                ApiError::not_found("campaign_not_found", "No campaign with this id.")
+            }
+            CampaignError::DeliveryNotFound => ApiError::not_found(
+                "delivery_not_found",
+                "No delivery with this id for this campaign and client.",
+            ),
+            CampaignError::Validation(errors) => ApiError::validation(errors),
+            CampaignError::StepOutOfOrder(message) => {
+                ApiError::new(StatusCode::CONFLICT, "wizard_step_out_of_order", message)
+            }
+            CampaignError::NotEditable(message) => {
+                ApiError::new(StatusCode::CONFLICT, "campaign_launched", message)
+            }
+            CampaignError::EmptyAudience => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "empty_audience",
+                "Nobody would receive this campaign: no client matches the filters with the \
+                 consents and a contact on the chosen channels (or everyone reached the \
+                 touch-frequency cap).",
+            ),
+            CampaignError::Storage(e) => e.into(),
         }
     }
 }

@@ -4,10 +4,13 @@
 
 use actix_web::{web, HttpServer};
 use clap::{Parser, Subcommand};
+use crm_comms::delivery::DeliveryWorker;
 use crm_core::{Clock, EmployeeId};
 use crm_http::auth::jwt::TokenKeys;
 use crm_http::config::{resolve_jwt_secret, Config};
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
+use crm_infra::channels::ChannelsConfig;
+use crm_infra::SqliteDeliveryQueue;
 use crm_infra::{
     Database, SqliteCertificateRepository, SqliteClientRepository, SqliteInventoryRepository,
     SqliteLevelRepository, SqliteLoyaltyProgramme, SqliteOperationRepository,
@@ -21,6 +24,10 @@ use std::time::Duration;
 
 /// How often the server settles expired points (also once at start-up).
 const POINTS_EXPIRY_INTERVAL: Duration = Duration::from_secs(3_600);
+/// How often the delivery worker makes a pass (its rate limits are per pass).
+const DELIVERY_INTERVAL: Duration = Duration::from_secs(1);
+/// Every how many passes claims older than the stale limit go back to the queue.
+const STALE_CHECK_PASSES: u64 = 60;
 
 #[derive(Parser)]
 #[command(
@@ -115,6 +122,8 @@ fn state(runtime: &Runtime) -> AppState {
             timezone: Arc::new(crm_infra::SqliteRoster::new(runtime.db.clone())),
         },
         inventory: Arc::new(SqliteInventoryRepository::new(runtime.db.clone())),
+        campaigns: Arc::new(crm_infra::SqliteCampaignRepository::new(runtime.db.clone())),
+        delivery_queue: Arc::new(crm_infra::SqliteDeliveryQueue::new(runtime.db.clone())),
         clock: Arc::new(SystemClock),
         readiness: Arc::new(move || db.ping().map_err(|e| e.to_string())),
         auth: AuthSettings {
@@ -155,7 +164,82 @@ fn spawn_points_expiry(state: web::Data<AppState>) {
     });
 }
 
-async fn serve(runtime: Runtime) -> std::io::Result<()> {
+/// The delivery worker over SQLite.
+type Worker = DeliveryWorker<SqliteDeliveryQueue>;
+
+/// Returns delivery claims to the queue on the blocking pool (at start-up: every claim left by
+/// a crash; then now and then: claims older than the stale limit), logging what happened.
+async fn release_claims<F>(worker: &Arc<Worker>, release: F)
+where
+    F: FnOnce(&Worker) -> Result<usize, crm_core::RepoError> + Send + 'static,
+{
+    let worker = worker.clone();
+    match web::block(move || release(&worker)).await {
+        Ok(Ok(0)) => {}
+        Ok(Ok(released)) => tracing::warn!(released, "returned stale delivery claims to the queue"),
+        Ok(Err(e)) => tracing::error!(error = %e, "releasing stale delivery claims failed"),
+        Err(e) => tracing::error!(error = %e, "releasing stale delivery claims failed"),
+    }
+}
+
+/// Sends queued deliveries in the background of the server's system: first returns claims left
+/// by a crash to the queue, then makes a pass of the [`DeliveryWorker`] at most every
+/// [`DELIVERY_INTERVAL`] (a slow pass delays the next one, so a channel never gets more than its
+/// rate limit per interval), releasing stale claims every [`STALE_CHECK_PASSES`] passes. Each
+/// pass runs in its own task: an error or even a panic is logged and the next pass goes on. The
+/// worker's short SQLite calls run on this arbiter, not on the HTTP workers' threads.
+fn spawn_delivery_worker(db: Database, channels: &ChannelsConfig) -> std::io::Result<()> {
+    let adapters = Arc::new(channels.adapters().map_err(std::io::Error::other)?);
+    let worker = Arc::new(DeliveryWorker::new(
+        SqliteDeliveryQueue::new(db),
+        channels.worker.clone(),
+    ));
+    let configured: Vec<&str> = channels.configured().iter().map(|c| c.code()).collect();
+    tracing::info!(
+        channels = %configured.join(","),
+        "delivery worker started; unconfigured channels fail their deliveries with channel_not_configured"
+    );
+    actix_web::rt::spawn(async move {
+        let started_at = SystemClock.now();
+        release_claims(&worker, move |w| w.recover(started_at)).await;
+        let mut passes: u64 = 0;
+        loop {
+            let started = actix_web::rt::time::Instant::now();
+            passes = passes.wrapping_add(1);
+            if passes.is_multiple_of(STALE_CHECK_PASSES) {
+                release_claims(&worker, |w| w.release_stale(SystemClock.now())).await;
+            }
+            let pass_worker = worker.clone();
+            let pass_adapters = adapters.clone();
+            let pass = actix_web::rt::spawn(async move {
+                pass_worker
+                    .run_once(&pass_adapters, SystemClock.now())
+                    .await
+            });
+            match pass.await {
+                Ok(report) if report.is_idle() => {}
+                Ok(report) => {
+                    tracing::info!(
+                        claimed = report.claimed,
+                        sent = report.sent,
+                        retried = report.retried,
+                        failed = report.failed,
+                        errors = report.errors.len(),
+                        "delivery pass"
+                    );
+                    for error in &report.errors {
+                        tracing::error!(error = %error, "delivery storage error");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "delivery pass panicked; going on"),
+            }
+            actix_web::rt::time::sleep_until(started + DELIVERY_INTERVAL).await;
+        }
+    });
+    Ok(())
+}
+
+async fn serve(runtime: Runtime, channels: ChannelsConfig) -> std::io::Result<()> {
     let state = web::Data::new(state(&runtime));
     let settings = HttpSettings {
         body_limit_bytes: runtime.config.body_limit_bytes,
@@ -180,6 +264,7 @@ async fn serve(runtime: Runtime) -> std::io::Result<()> {
         server = server.workers(workers);
     }
     spawn_points_expiry(expiry_state);
+    spawn_delivery_worker(runtime.db.clone(), &channels)?;
     // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
     server.run().await
 }
@@ -216,9 +301,12 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => actix_web::rt::System::new()
-            .block_on(serve(runtime))
-            .map_err(|e| format!("server failed: {e}")),
+        Command::Serve => match ChannelsConfig::from_env() {
+            Ok(channels) => actix_web::rt::System::new()
+                .block_on(serve(runtime, channels))
+                .map_err(|e| format!("server failed: {e}")),
+            Err(e) => Err(format!("channel configuration: {e}")),
+        },
         Command::Migrate => {
             println!(
                 "migrations are up to date ({})",

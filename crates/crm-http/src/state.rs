@@ -11,6 +11,8 @@ use crm_clients::loyalty::{Checkout, ReferralProgrammes};
 use crm_clients::settings::{BusinessSettings, LevelRepository, LoyaltyLevels, SettingsRepository};
 use crm_clients::traffic::{TrafficChannelRepository, TrafficChannels};
 use crm_clients::{ClientBase, ClientRepository};
+use crm_comms::campaigns::{CampaignRepository, Campaigns};
+use crm_comms::delivery::DeliveryQueue;
 use crm_core::Clock;
 use crm_inventory::{Inventory, LocationRepository, ProductRepository, StockLedger};
 use crm_staff::roster::ports::{AttributedRevenue, BusinessTimezone, RosterRepository};
@@ -52,6 +54,10 @@ pub trait InventoryStore:
 impl<T: ProductRepository + LocationRepository + StockLedger + Send + Sync> InventoryStore for T {}
 /// Shared storage of goods, services, locations and stock.
 pub type SharedInventory = Arc<dyn InventoryStore>;
+/// Shared storage of campaigns, their audience, tracking and statistics.
+pub type SharedCampaigns = Arc<dyn CampaignRepository + Send + Sync>;
+/// The shared delivery queue every outbound message is enqueued in.
+pub type SharedDeliveryQueue = Arc<dyn DeliveryQueue + Send + Sync>;
 /// A shared clock.
 pub type SharedClock = Arc<dyn Clock>;
 /// Checks that storage answers (for `/ready`).
@@ -129,6 +135,10 @@ pub struct AppState {
     pub roster: RosterPorts,
     /// Goods, services, locations and stock.
     pub inventory: SharedInventory,
+    /// Campaigns (communications).
+    pub campaigns: SharedCampaigns,
+    /// The delivery queue campaigns enqueue their messages in.
+    pub delivery_queue: SharedDeliveryQueue,
     /// Time.
     pub clock: SharedClock,
     /// Readiness probe.
@@ -220,6 +230,15 @@ impl AppState {
             self.roster.repo.clone(),
             self.roster.revenue.clone(),
             self.roster.timezone.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    /// The campaign use cases: campaigns, the wizard, launch, tracking, statistics.
+    pub fn campaigns(&self) -> Campaigns<SharedCampaigns, SharedDeliveryQueue, SharedClock> {
+        Campaigns::new(
+            self.campaigns.clone(),
+            self.delivery_queue.clone(),
             self.clock.clone(),
         )
     }

@@ -49,6 +49,21 @@ const DELIVERED: &[&str] = &[
     "GET /api/v1/admin/employees/{employee_id}/history",
     "GET /api/v1/admin/employees/export",
     "GET /api/v1/admin/employees/export.csv",
+    "GET /api/v1/admin/campaigns",
+    "POST /api/v1/admin/campaigns",
+    "PUT /api/v1/admin/campaigns/{campaign_id}",
+    "GET /api/v1/admin/communications",
+    "POST /api/v1/admin/communications",
+    "POST /api/v1/admin/communications/{campaign_id}/launch",
+    "GET /api/v1/admin/communications/{campaign_id}/stats",
+    "POST /api/v1/admin/communications/track",
+    "POST /api/v1/admin/communications/workflows",
+    "PUT /api/v1/admin/communications/workflows/{campaign_id}/step-1-audience",
+    "PUT /api/v1/admin/communications/workflows/{campaign_id}/step-2-content",
+    "PUT /api/v1/admin/communications/workflows/{campaign_id}/step-3-schedule",
+    "GET /api/v1/admin/communications/workflows/{campaign_id}/step-4-confirmation",
+    "POST /api/v1/admin/communications/workflows/{campaign_id}/step-4-confirm",
+    "GET /api/v1/admin/communications/workflows/{campaign_id}/step-5-stats",
 ];
 
 fn seed_endpoints() -> Vec<(String, String)> {

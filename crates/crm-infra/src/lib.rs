@@ -6,17 +6,23 @@
 //! [`crm_clients::ClientRepository`] and [`SqliteStaffRepository`] for
 //! [`crm_staff::StaffRepository`] and [`SqliteRoster`] for the staff roster ports; [`SqliteSettingsRepository`], [`SqliteLevelRepository`] and
 //! [`SqliteTrafficChannelRepository`] for the settings, levels and traffic channel ports of
-//! [`crm_clients`]; [`SqliteCertificateRepository`] for its certificates; [`SqliteInventoryRepository`] for the
-//! ports of [`crm_inventory`]. Diesel errors become
+//! [`crm_clients`]; [`SqliteCertificateRepository`] for its certificates; [`SqliteCampaignRepository`] for the
+//! campaigns of [`crm_comms`]; [`SqliteInventoryRepository`] for the
+//! ports of [`crm_inventory`]; [`SqliteDeliveryQueue`] for the delivery queue of [`crm_comms`]. Diesel errors become
 //! [`crm_core::RepoError`]s here and nowhere else. [`SystemClock`] is the real [`crm_core::Clock`].
+//! The [`channels`] module holds the channel adapters of the delivery worker (Telegram, SMTP, VK
+//! and signed webhooks) and [`channels::ChannelsConfig`], their configuration from the environment.
 //!
 //! Repositories are synchronous (SQLite is) and check a pooled connection out per call, so a
 //! web server runs them on its blocking pool and shares one clone of each as app state.
 
+mod campaigns;
 mod certificates;
+pub mod channels;
 mod clients;
 mod clock;
 mod db;
+mod deliveries;
 mod error;
 mod inventory;
 mod levels;
@@ -28,10 +34,12 @@ mod staff;
 mod testing;
 mod traffic;
 
+pub use campaigns::SqliteCampaignRepository;
 pub use certificates::SqliteCertificateRepository;
 pub use clients::SqliteClientRepository;
 pub use clock::SystemClock;
 pub use db::{database_path, Database, DEFAULT_DATABASE_PATH};
+pub use deliveries::SqliteDeliveryQueue;
 pub use error::InfraError;
 pub use inventory::SqliteInventoryRepository;
 pub use levels::SqliteLevelRepository;

@@ -1,6 +1,7 @@
 //! Request and response bodies of the API, with their OpenAPI schemas.
 
 pub mod auth;
+pub mod campaigns;
 pub mod certificates;
 pub mod clients;
 pub mod common;

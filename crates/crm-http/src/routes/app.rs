@@ -21,6 +21,7 @@ async fn me(
 }
 
 /// The client gives or withdraws their own consents; each change is timed and audited.
+/// Withdrawing personal data or marketing consent cancels queued advertising messages at once.
 #[api_v2_operation(tags(App))]
 async fn update_my_consents(
     user: AppUser,
@@ -28,10 +29,15 @@ async fn update_my_consents(
     body: Body<ConsentsRequest>,
 ) -> Result<web::Json<ClientResponse>, ApiError> {
     let changes = body.into_inner().into();
+    let withdraws = crate::routes::campaigns::withdraws_advertising(&changes);
     let base = state.client_base();
+    let campaigns = state.campaigns();
     let card = web::block(move || {
         base.change_own_consents(user.client_id, changes)?;
-        base.card(user.client_id)
+        if withdraws {
+            campaigns.opt_out(user.client_id)?;
+        }
+        Ok::<_, ApiError>(base.card(user.client_id)?)
     })
     .await??;
     Ok(web::Json(card.into()))

@@ -71,7 +71,8 @@ async fn get_client(
 }
 
 /// Changes a client card: absent fields stay, `null` clears. Points, totals and level are not
-/// accepted (422). Consent changes are timed and audited.
+/// accepted (422). Consent changes are timed and audited; withdrawing personal data or marketing
+/// consent cancels the client's queued advertising messages at once.
 #[api_v2_operation(tags(Clients))]
 async fn update_client(
     staff: StaffUser,
@@ -82,10 +83,15 @@ async fn update_client(
     staff.require(edits_clients, "edit clients")?;
     let id = ClientId(path.client_id);
     let update = ClientUpdate::try_from(body.into_inner()).map_err(ApiError::validation)?;
+    let withdraws = crate::routes::campaigns::withdraws_advertising(&update.consents);
     let base = state.client_base();
+    let campaigns = state.campaigns();
     let card = web::block(move || {
         base.update(id, update, Actor::Employee(staff.employee_id), SOURCE_ADMIN)?;
-        base.card(id)
+        if withdraws {
+            campaigns.opt_out(id)?;
+        }
+        Ok::<_, ApiError>(base.card(id)?)
     })
     .await??;
     Ok(web::Json(card.into()))

@@ -69,6 +69,8 @@ impl TestApp {
                 timezone: Arc::new(crm_infra::SqliteRoster::new(db.clone())),
             },
             inventory: Arc::new(SqliteInventoryRepository::new(db.clone())),
+            campaigns: Arc::new(crm_infra::SqliteCampaignRepository::new(db.clone())),
+            delivery_queue: Arc::new(crm_infra::SqliteDeliveryQueue::new(db.clone())),
             clock: shared_clock,
             readiness: Arc::new(move || ping_db.ping().map_err(|e| e.to_string())),
             auth: AuthSettings {
