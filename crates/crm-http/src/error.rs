@@ -347,6 +347,9 @@ impl From<CampaignError> for ApiError {
             CampaignError::NotEditable(message) => {
                 ApiError::new(StatusCode::CONFLICT, "campaign_launched", message)
             }
+            CampaignError::InvalidTransition(message) => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_status_transition", message)
+            }
             CampaignError::EmptyAudience => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "empty_audience",

@@ -24,6 +24,8 @@ use std::time::Duration;
 
 /// How often the server settles expired points (also once at start-up).
 const POINTS_EXPIRY_INTERVAL: Duration = Duration::from_secs(3_600);
+/// How often the scheduler of recurring campaigns enqueues due occurrences (also at start-up).
+const CAMPAIGN_SCHEDULER_INTERVAL: Duration = Duration::from_secs(60);
 /// How often the delivery worker makes a pass (its rate limits are per pass).
 const DELIVERY_INTERVAL: Duration = Duration::from_secs(1);
 /// Every how many passes claims older than the stale limit go back to the queue.
@@ -164,6 +166,33 @@ fn spawn_points_expiry(state: web::Data<AppState>) {
     });
 }
 
+/// Runs the scheduler pass of recurring (daily/weekly) campaigns at once and then every
+/// [`CAMPAIGN_SCHEDULER_INTERVAL`]: each due occurrence is enqueued once (dated dedupe keys), so
+/// repeated passes and restarts never duplicate a message. Failures are logged and retried on
+/// the next tick; the task never brings the server down.
+fn spawn_campaign_scheduler(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(CAMPAIGN_SCHEDULER_INTERVAL);
+        loop {
+            ticks.tick().await;
+            let campaigns = state.campaigns();
+            match web::block(move || campaigns.schedule_recurring()).await {
+                Ok(Ok(0)) => tracing::debug!("no recurring campaign occurrence due"),
+                Ok(Ok(enqueued)) => {
+                    tracing::info!(enqueued, "recurring campaign occurrences enqueued")
+                }
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "campaign scheduler failed; retrying next minute")
+                }
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "campaign scheduler task failed; retrying next minute"
+                ),
+            }
+        }
+    });
+}
+
 /// The delivery worker over SQLite.
 type Worker = DeliveryWorker<SqliteDeliveryQueue>;
 
@@ -257,6 +286,7 @@ async fn serve(runtime: Runtime, channels: ChannelsConfig) -> std::io::Result<()
         address.1
     );
     let expiry_state = state.clone();
+    let scheduler_state = state.clone();
     let mut server = HttpServer::new(move || crm_http::build_app(state.clone(), &settings))
         .shutdown_timeout(30)
         .bind(address)?;
@@ -264,6 +294,7 @@ async fn serve(runtime: Runtime, channels: ChannelsConfig) -> std::io::Result<()
         server = server.workers(workers);
     }
     spawn_points_expiry(expiry_state);
+    spawn_campaign_scheduler(scheduler_state);
     spawn_delivery_worker(runtime.db.clone(), &channels)?;
     // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
     server.run().await

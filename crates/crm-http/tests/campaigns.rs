@@ -605,3 +605,337 @@ async fn opting_out_takes_effect_at_once() {
     assert_eq!(stats["failed"], 2);
     assert_eq!(stats["queued"], 0);
 }
+
+#[actix_web::test]
+async fn withdrawing_a_channel_consent_cancels_that_channels_messages() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let full = |name: &str, tg: i64, email: &str| {
+        json!({"full_name": name, "telegram_id": tg, "email": email,
+               "consent_personal_data": true, "consent_marketing": true,
+               "consent_email": true})
+    };
+    let ann = client(&service, &owner, full("Ann", 811, "ann@example.com")).await;
+    let bob = client(&service, &owner, full("Bob", 812, "bob@example.com")).await;
+    let (_, _, created) = post(
+        &service,
+        &owner,
+        "/api/v1/admin/campaigns",
+        json!({"name": "Later", "channels": ["telegram", "email"],
+               "content": {"text": "Sale"},
+               "schedule": {"kind": "at", "start_at": "2026-11-25T10:00:00Z"}}),
+        None,
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    let (status, _, launched) = post(
+        &service,
+        &owner,
+        &format!("/api/v1/admin/communications/{id}/launch"),
+        json!({}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{launched}");
+    assert_eq!(launched["enqueued"], 4);
+    let stats_uri = format!("/api/v1/admin/communications/{id}/stats");
+
+    // Ann withdraws her e-mail consent in the Mini App: only her e-mail is cancelled.
+    let token = app.client_token(ann);
+    let (status, _, body) = put(
+        &service,
+        &token,
+        "/api/v1/app/me/consents",
+        json!({"consent_email": false}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, stats) = get(&service, &owner, &stats_uri).await;
+    assert_eq!(
+        (stats["failed"].clone(), stats["queued"].clone()),
+        (json!(1), json!(3))
+    );
+
+    // Staff withdraw Bob's e-mail consent: his e-mail goes too, Telegram stays queued.
+    let (status, _, body) = put(
+        &service,
+        &owner,
+        &format!("/api/v1/admin/clients/{bob}"),
+        json!({"consent_email": false}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, stats) = get(&service, &owner, &stats_uri).await;
+    assert_eq!(
+        (stats["failed"].clone(), stats["queued"].clone()),
+        (json!(2), json!(2))
+    );
+    let due = app
+        .state
+        .delivery_queue
+        .claim_due(Channel::Email, 10, at(1_800_000_000))
+        .unwrap();
+    assert!(due.is_empty(), "{} e-mails still due", due.len());
+}
+
+#[actix_web::test]
+async fn campaigns_are_cancelled_archived_and_completed_by_status() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    for (name, tg) in [("Ann", 901), ("Bob", 902)] {
+        client(
+            &service,
+            &owner,
+            json!({"full_name": name, "telegram_id": tg, "consent_personal_data": true,
+                   "consent_marketing": true}),
+        )
+        .await;
+    }
+    let create = |schedule: Value| {
+        json!({"name": "Sale", "channels": ["telegram"], "content": {"text": "Sale"},
+               "schedule": schedule})
+    };
+    let (_, _, later) = post(
+        &service,
+        &owner,
+        "/api/v1/admin/campaigns",
+        create(json!({"kind": "at", "start_at": "2026-11-25T10:00:00Z"})),
+        None,
+    )
+    .await;
+    let later = later["id"].as_i64().unwrap();
+    let uri = format!("/api/v1/admin/campaigns/{later}");
+    let (status, _, launched) = post(
+        &service,
+        &owner,
+        &format!("/api/v1/admin/communications/{later}/launch"),
+        json!({}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{launched}");
+    assert_eq!(launched["enqueued"], 2);
+
+    // Forbidden transitions and mixed bodies are refused with clear errors.
+    let refused = put(&service, &owner, &uri, json!({"status": "archived"})).await;
+    assert_problem(&refused, 409, "invalid_status_transition");
+    assert!(
+        refused.2["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("scheduled"),
+        "{}",
+        refused.2
+    );
+    assert_problem(
+        &put(&service, &owner, &uri, json!({"status": "running"})).await,
+        409,
+        "invalid_status_transition",
+    );
+    assert_problem(
+        &put(
+            &service,
+            &owner,
+            &uri,
+            json!({"status": "cancelled", "name": "x"}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &put(&service, &owner, &uri, json!({})).await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &put(
+            &service,
+            &owner,
+            "/api/v1/admin/campaigns/999",
+            json!({"status": "cancelled"}),
+        )
+        .await,
+        404,
+        "campaign_not_found",
+    );
+
+    // Cancelling fails the queued messages; the campaign moves to the archive section.
+    let (status, _, body) = put(&service, &owner, &uri, json!({"status": "cancelled"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "cancelled");
+    assert_eq!(body["section"], "archive");
+    let (_, _, stats) = get(
+        &service,
+        &owner,
+        &format!("/api/v1/admin/communications/{later}/stats"),
+    )
+    .await;
+    assert_eq!(
+        (stats["queued"].clone(), stats["failed"].clone()),
+        (json!(0), json!(2))
+    );
+    assert!(app
+        .state
+        .delivery_queue
+        .claim_due(Channel::Telegram, 10, at(1_800_000_000))
+        .unwrap()
+        .is_empty());
+    assert_problem(
+        &put(&service, &owner, &uri, json!({"status": "cancelled"})).await,
+        409,
+        "invalid_status_transition",
+    );
+    let (status, _, body) = put(&service, &owner, &uri, json!({"status": "archived"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "archived");
+
+    // A running campaign completes once nothing is queued or sending any more.
+    let (_, _, now) = post(
+        &service,
+        &owner,
+        "/api/v1/admin/campaigns",
+        create(json!({"kind": "now"})),
+        None,
+    )
+    .await;
+    let now_id = now["id"].as_i64().unwrap();
+    post(
+        &service,
+        &owner,
+        &format!("/api/v1/admin/communications/{now_id}/launch"),
+        json!({}),
+        None,
+    )
+    .await;
+    let (_, _, active) = get(&service, &owner, "/api/v1/admin/communications").await;
+    assert_eq!(active["items"][0]["status"], "running", "{active}");
+    let queue = app.state.delivery_queue.clone();
+    let sent_at = app.state.clock.now();
+    for d in queue.claim_due(Channel::Telegram, 10, sent_at).unwrap() {
+        queue
+            .mark_sent(d.id, &SendReceipt::default(), sent_at)
+            .unwrap();
+    }
+    let (_, _, archive) = get(
+        &service,
+        &owner,
+        "/api/v1/admin/communications?section=archive",
+    )
+    .await;
+    assert_eq!(archive["items"][0]["id"], now_id, "{archive}");
+    assert_eq!(archive["items"][0]["status"], "completed");
+    let (status, _, body) = put(
+        &service,
+        &owner,
+        &format!("/api/v1/admin/campaigns/{now_id}"),
+        json!({"status": "archived"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "archived");
+}
+
+#[actix_web::test]
+async fn birthday_filters_use_the_business_timezone() {
+    // 2026-11-24T22:00:00Z: the 24th in UTC, already the 25th in Moscow (the default).
+    let app = TestApp::with_bot_token(None, at(1_795_557_600));
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    client(
+        &service,
+        &owner,
+        json!({"full_name": "Ann", "telegram_id": 951, "birthday": "1990-11-26",
+               "consent_personal_data": true}),
+    )
+    .await;
+    let (status, _, created) = post(
+        &service,
+        &owner,
+        "/api/v1/admin/campaigns",
+        json!({"name": "Birthday", "purpose": "transactional", "channels": ["telegram"],
+               "audience": {"birthday_within_days": 2}, "content": {"text": "Soon!"}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let uri = format!("{WIZARD}/{id}/step-4-confirmation");
+    let (status, _, confirmation) = get(&service, &owner, &uri).await;
+    assert_eq!(status, 200, "{confirmation}");
+    assert_eq!(confirmation["recipients"], 1, "{confirmation}");
+    // With the business in UTC the two days are the 24th and 25th: nobody.
+    let (status, _, body) = put(
+        &service,
+        &owner,
+        "/api/v1/admin/system-settings",
+        json!({"company": {"timezone": "UTC"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, confirmation) = get(&service, &owner, &uri).await;
+    assert_eq!(confirmation["recipients"], 0, "{confirmation}");
+}
+
+#[actix_web::test]
+async fn recurring_campaigns_send_each_occurrence_once() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    client(
+        &service,
+        &owner,
+        json!({"full_name": "Ann", "telegram_id": 961, "consent_personal_data": true,
+               "consent_marketing": true}),
+    )
+    .await;
+    // NOW is 2026-11-24T12:00:00Z; the first occurrence is an hour later, then daily.
+    let (status, _, created) = post(
+        &service,
+        &owner,
+        "/api/v1/admin/campaigns",
+        json!({"name": "Daily deal", "channels": ["telegram"], "content": {"text": "Deal"},
+               "schedule": {"kind": "daily", "start_at": "2026-11-24T13:00:00Z"}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (_, _, launched) = post(
+        &service,
+        &owner,
+        &format!("/api/v1/admin/communications/{id}/launch"),
+        json!({}),
+        None,
+    )
+    .await;
+    assert_eq!(launched["campaign"]["status"], "scheduled", "{launched}");
+    assert_eq!(launched["enqueued"], 1);
+    let stats_uri = format!("/api/v1/admin/communications/{id}/stats");
+    let scheduler_pass = |seconds: i64| {
+        app.clock.set(at(seconds));
+        app.state.campaigns().schedule_recurring().unwrap()
+    };
+    // The first occurrence came with the launch; the campaign is running from its start.
+    assert_eq!(scheduler_pass(NOW + 3_600 + 30), 0);
+    // The next day's occurrence is enqueued once, however often the pass runs (restarts too).
+    assert_eq!(scheduler_pass(NOW + 3_600 + 86_400 + 30), 1);
+    assert_eq!(scheduler_pass(NOW + 3_600 + 86_400 + 90), 0);
+    // A day later the first token has expired: sign in again.
+    let (_, owner) = app.staff_token(Role::Owner);
+    let (_, _, stats) = get(&service, &owner, &stats_uri).await;
+    assert_eq!(stats["messages"], 2, "{stats}");
+    assert_eq!(stats["status"], "running");
+    // Recurring campaigns do not complete on their own; cancelling stops the occurrences.
+    let (status, _, body) = put(
+        &service,
+        &owner,
+        &format!("/api/v1/admin/campaigns/{id}"),
+        json!({"status": "cancelled"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(scheduler_pass(NOW + 3_600 + 2 * 86_400 + 30), 0);
+}

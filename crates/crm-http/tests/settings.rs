@@ -40,6 +40,8 @@ async fn every_staff_role_reads_the_defaults() {
                 "loyalty": {"base_cashback": 5.0, "max_points_share": 30.0,
                             "welcome_bonus": 0.0, "points_expiry_days": null,
                             "points_deferral_days": 0, "refund_claws_back_referrals": true},
+                "communications": {"marketing_touch_cap": 3, "marketing_touch_period_days": 7,
+                                   "conversion_window_hours": 72},
                 "updated_at": null,
                 "updated_by": null
             })
@@ -298,4 +300,74 @@ async fn bad_input_is_refused_field_by_field_and_changes_nothing() {
     assert_eq!(history["total"], 0);
     let bad_page = send(&service, get(&format!("{HISTORY}?limit=0"), &owner)).await;
     assert_problem(&bad_page, 422, "validation_failed");
+}
+
+#[actix_web::test]
+async fn communication_settings_are_validated_audited_and_applied() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let (status, _, body) = send(
+        &service,
+        put(
+            &owner,
+            json!({"communications": {"marketing_touch_cap": 1_001,
+                                      "marketing_touch_period_days": 0,
+                                      "conversion_window_hours": 2_161}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "communications.marketing_touch_cap",
+            "communications.marketing_touch_period_days",
+            "communications.conversion_window_hours"
+        ]
+    );
+    let (status, _, body) = send(
+        &service,
+        put(
+            &owner,
+            json!({"communications": {"marketing_touch_cap": 0, "conversion_window_hours": 24,
+                                      "marketing_touch_period_days": 7}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["communications"],
+        json!({"marketing_touch_cap": 0, "marketing_touch_period_days": 7,
+               "conversion_window_hours": 24})
+    );
+    assert_eq!(body["loyalty"]["base_cashback"], 5.0, "kept");
+    let (_, _, history) = send(&service, get(HISTORY, &owner)).await;
+    let audited: Vec<(&str, &Value, &Value)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["field"].as_str().unwrap(),
+                &c["old_value"],
+                &c["new_value"],
+            )
+        })
+        .collect();
+    assert_eq!(audited.len(), 2, "{history}");
+    assert!(audited.contains(&("communications.marketing_touch_cap", &json!(3), &json!(0))));
+    assert!(audited.contains(&(
+        "communications.conversion_window_hours",
+        &json!(72),
+        &json!(24)
+    )));
+    let (_, _, read) = send(&service, get(SETTINGS, &owner)).await;
+    assert_eq!(read["communications"]["marketing_touch_cap"], 0);
 }

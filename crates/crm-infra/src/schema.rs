@@ -66,6 +66,12 @@ diesel::table! {
         updated_at -> Nullable<BigInt>,
         /// Who changed it last (`employee:3`).
         updated_by -> Nullable<Text>,
+        /// Most advertising messages per client per period; 0 = no cap.
+        marketing_touch_cap -> BigInt,
+        /// The cap's period, days.
+        marketing_touch_period_days -> BigInt,
+        /// Purchase attribution window, hours.
+        conversion_window_hours -> BigInt,
     }
 }
 

@@ -11,8 +11,8 @@ use crate::schema::{system_settings, system_settings_changes};
 use crm_clients::loyalty::LoyaltyRules;
 use crm_clients::model::Email;
 use crm_clients::settings::{
-    CompanyProfile, Currency, SettingChangeRecord, SettingsRepository, SettingsUpdatePlan,
-    SystemSettings, Timezone,
+    CommunicationSettings, CompanyProfile, Currency, SettingChangeRecord, SettingsRepository,
+    SettingsUpdatePlan, SystemSettings, Timezone,
 };
 use crm_core::{Actor, Page, PageRequest, Percent, Phone, Points, RepoError};
 use diesel::dsl::count_star;
@@ -55,6 +55,9 @@ struct SettingsRow {
     version: i64,
     updated_at: Option<i64>,
     updated_by: Option<String>,
+    marketing_touch_cap: i64,
+    marketing_touch_period_days: i64,
+    conversion_window_hours: i64,
 }
 
 fn percent(bp: i64, what: &str) -> Result<Percent, RepoError> {
@@ -80,8 +83,23 @@ impl SettingsRow {
         })
     }
 
+    fn communications(&self) -> Result<CommunicationSettings, RepoError> {
+        Ok(CommunicationSettings {
+            marketing_touch_cap: days(self.marketing_touch_cap, "settings marketing_touch_cap")?,
+            marketing_touch_period_days: days(
+                self.marketing_touch_period_days,
+                "settings marketing_touch_period_days",
+            )?,
+            conversion_window_hours: days(
+                self.conversion_window_hours,
+                "settings conversion_window_hours",
+            )?,
+        })
+    }
+
     fn into_settings(self) -> Result<SystemSettings, RepoError> {
         let loyalty = self.loyalty()?;
+        let communications = self.communications()?;
         Ok(SystemSettings {
             company: CompanyProfile {
                 name: self.company_name,
@@ -94,6 +112,7 @@ impl SettingsRow {
                 currency: Currency::from_trusted(self.currency),
             },
             loyalty,
+            communications,
             version: self.version,
             updated_at: self
                 .updated_at
@@ -127,6 +146,9 @@ struct SettingsWrite<'a> {
     points_expiry_days: Option<i64>,
     points_deferral_days: i64,
     refund_claws_back_referrals: bool,
+    marketing_touch_cap: i64,
+    marketing_touch_period_days: i64,
+    conversion_window_hours: i64,
     updated_at: Option<i64>,
     updated_by: Option<String>,
 }
@@ -149,6 +171,9 @@ impl<'a> SettingsWrite<'a> {
             points_expiry_days: l.points_expiry_days.map(i64::from),
             points_deferral_days: i64::from(l.points_deferral_days),
             refund_claws_back_referrals: l.refund_claws_back_referrals,
+            marketing_touch_cap: i64::from(plan.communications.marketing_touch_cap),
+            marketing_touch_period_days: i64::from(plan.communications.marketing_touch_period_days),
+            conversion_window_hours: i64::from(plan.communications.conversion_window_hours),
             updated_at: Some(plan.at.unix_millis()),
             updated_by: Some(plan.actor.to_string()),
         }
@@ -301,8 +326,8 @@ mod tests {
 
     use super::*;
     use crate::testing::{at, exec, fresh_db};
-    use crm_clients::settings::model::changed_fields;
-    use crm_clients::settings::{CompanyUpdate, LoyaltyRulesUpdate};
+    use crm_clients::settings::model::{changed_communications, changed_fields};
+    use crm_clients::settings::{CommunicationUpdate, CompanyUpdate, LoyaltyRulesUpdate};
     use crm_core::EmployeeId;
     use serde_json::json;
     use std::sync::{Arc, Barrier};
@@ -322,6 +347,7 @@ mod tests {
             changes: changed_fields((&current.company, &current.loyalty), (&company, &loyalty)),
             company,
             loyalty,
+            communications: current.communications,
             actor: Actor::Employee(EmployeeId(3)),
             at: at(millis),
         }
@@ -351,6 +377,38 @@ mod tests {
             repo.update(&change).unwrap().unwrap().company.name,
             "Кофейня"
         );
+    }
+
+    #[test]
+    fn communication_settings_are_read_written_and_audited() {
+        let (_dir, db) = fresh_db();
+        let repo = SqliteSettingsRepository::new(db);
+        let current = repo.get().unwrap();
+        assert_eq!(current.communications.marketing_touch_cap, 3);
+        assert_eq!(current.communications.marketing_touch_period_days, 7);
+        assert_eq!(current.communications.conversion_window_hours, 72);
+        let mut change = plan(
+            &current,
+            CompanyUpdate::default(),
+            LoyaltyRulesUpdate::default(),
+            T0,
+        );
+        change.communications = current.communications.updated(CommunicationUpdate {
+            marketing_touch_cap: Some(0),
+            conversion_window_hours: Some(24),
+            ..Default::default()
+        });
+        change.changes = changed_communications(&current.communications, &change.communications);
+        let stored = repo.update(&change).unwrap().expect("at the version");
+        assert_eq!(stored.communications.marketing_touch_cap, 0);
+        assert_eq!(stored.communications.marketing_touch_period_days, 7);
+        assert_eq!(stored.communications.conversion_window_hours, 24);
+        assert_eq!(repo.get().unwrap(), stored);
+        let history = repo.history(PageRequest::default()).unwrap();
+        let fields: Vec<_> = history.items.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields.len(), 2);
+        assert!(fields.contains(&"communications.marketing_touch_cap"));
+        assert!(fields.contains(&"communications.conversion_window_hours"));
     }
 
     #[test]

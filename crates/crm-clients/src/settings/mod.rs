@@ -12,9 +12,9 @@ pub mod service;
 
 pub use error::SettingsError;
 pub use model::{
-    CompanyProfile, CompanyUpdate, Currency, LevelRecord, LevelUpdate, LoyaltyRulesUpdate,
-    NewLevel, SettingChange, SettingChangeRecord, SettingsUpdate, SettingsUpdatePlan,
-    SystemSettings, ThresholdKind, Timezone,
+    CommunicationSettings, CommunicationUpdate, CompanyProfile, CompanyUpdate, Currency,
+    LevelRecord, LevelUpdate, LoyaltyRulesUpdate, NewLevel, SettingChange, SettingChangeRecord,
+    SettingsUpdate, SettingsUpdatePlan, SystemSettings, ThresholdKind, Timezone,
 };
 pub use ports::{LevelRepository, SettingsRepository};
 pub use service::{BusinessSettings, LoyaltyLevels};

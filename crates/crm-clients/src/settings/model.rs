@@ -112,6 +112,132 @@ pub struct CompanyProfile {
     pub currency: Currency,
 }
 
+/// Most advertising messages per client per period accepted (0 = no cap).
+pub const MAX_MARKETING_TOUCH_CAP: u32 = 1_000;
+/// Longest touch-frequency period, days.
+pub const MAX_MARKETING_TOUCH_PERIOD_DAYS: u32 = 365;
+/// Longest purchase attribution window, hours (90 days).
+pub const MAX_CONVERSION_WINDOW_HOURS: u32 = 2_160;
+
+/// The communication settings campaigns read: the touch-frequency cap and the conversion window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommunicationSettings {
+    /// Most advertising messages per client per period (0–1000; 0 = no cap).
+    pub marketing_touch_cap: u32,
+    /// The cap's period, days (1–365).
+    pub marketing_touch_period_days: u32,
+    /// A purchase within this many hours after a delivery is the campaign's conversion
+    /// (1–2160).
+    pub conversion_window_hours: u32,
+}
+
+impl Default for CommunicationSettings {
+    fn default() -> Self {
+        Self {
+            marketing_touch_cap: 3,
+            marketing_touch_period_days: 7,
+            conversion_window_hours: 72,
+        }
+    }
+}
+
+/// Command: change the communication settings. Only what is named changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommunicationUpdate {
+    /// Touch cap.
+    pub marketing_touch_cap: Option<u32>,
+    /// Touch period, days.
+    pub marketing_touch_period_days: Option<u32>,
+    /// Conversion window, hours.
+    pub conversion_window_hours: Option<u32>,
+}
+
+impl CommunicationSettings {
+    /// The settings with an update applied.
+    pub fn updated(&self, update: CommunicationUpdate) -> CommunicationSettings {
+        CommunicationSettings {
+            marketing_touch_cap: update
+                .marketing_touch_cap
+                .unwrap_or(self.marketing_touch_cap),
+            marketing_touch_period_days: update
+                .marketing_touch_period_days
+                .unwrap_or(self.marketing_touch_period_days),
+            conversion_window_hours: update
+                .conversion_window_hours
+                .unwrap_or(self.conversion_window_hours),
+        }
+    }
+
+    /// Checks the ranges; fields are named `communications.<field>`.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut check = |field: &str, value: u32, min: u32, max: u32| {
+            if !(min..=max).contains(&value) {
+                errors.push(FieldError::new(
+                    format!("communications.{field}"),
+                    format!("must be between {min} and {max}"),
+                ));
+            }
+        };
+        check(
+            "marketing_touch_cap",
+            self.marketing_touch_cap,
+            0,
+            MAX_MARKETING_TOUCH_CAP,
+        );
+        check(
+            "marketing_touch_period_days",
+            self.marketing_touch_period_days,
+            1,
+            MAX_MARKETING_TOUCH_PERIOD_DAYS,
+        );
+        check(
+            "conversion_window_hours",
+            self.conversion_window_hours,
+            1,
+            MAX_CONVERSION_WINDOW_HOURS,
+        );
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The fields that differ between two communication settings (`communications.<field>`), in a
+/// stable order, with their JSON values.
+pub fn changed_communications(
+    before: &CommunicationSettings,
+    after: &CommunicationSettings,
+) -> Vec<SettingChange> {
+    [
+        (
+            "communications.marketing_touch_cap",
+            before.marketing_touch_cap,
+            after.marketing_touch_cap,
+        ),
+        (
+            "communications.marketing_touch_period_days",
+            before.marketing_touch_period_days,
+            after.marketing_touch_period_days,
+        ),
+        (
+            "communications.conversion_window_hours",
+            before.conversion_window_hours,
+            after.conversion_window_hours,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, old, new)| old != new)
+    .map(|(field, old, new)| SettingChange {
+        field: field.to_owned(),
+        old_value: Value::from(old),
+        new_value: Value::from(new),
+    })
+    .collect()
+}
+
 /// The one settings record of the business.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SystemSettings {
@@ -119,6 +245,8 @@ pub struct SystemSettings {
     pub company: CompanyProfile,
     /// Loyalty rules.
     pub loyalty: LoyaltyRules,
+    /// Communication settings (touch cap, conversion window).
+    pub communications: CommunicationSettings,
     /// Bumped by every change; guards concurrent updates.
     pub version: i64,
     /// Last changed; `None` while the defaults were never changed.
@@ -172,6 +300,8 @@ pub struct SettingsUpdate {
     pub company: CompanyUpdate,
     /// Loyalty rule changes.
     pub loyalty: LoyaltyRulesUpdate,
+    /// Communication setting changes.
+    pub communications: CommunicationUpdate,
 }
 
 impl CompanyProfile {
@@ -309,6 +439,8 @@ pub struct SettingsUpdatePlan {
     pub company: CompanyProfile,
     /// The new loyalty rules.
     pub loyalty: LoyaltyRules,
+    /// The new communication settings.
+    pub communications: CommunicationSettings,
     /// One audit entry per changed field.
     pub changes: Vec<SettingChange>,
     /// Who changed it.
@@ -591,6 +723,41 @@ mod tests {
         assert_eq!(changes[2].new_value, serde_json::json!(7.5));
         assert_eq!(changes[3].old_value, Value::Null);
         assert_eq!(changes[3].new_value, serde_json::json!(365));
+    }
+
+    #[test]
+    fn communication_settings_are_bounded_and_audited_per_field() {
+        let before = CommunicationSettings::default();
+        let after = before.updated(CommunicationUpdate {
+            marketing_touch_cap: Some(0),
+            conversion_window_hours: Some(72),
+            ..Default::default()
+        });
+        assert_eq!(after.validate(), Ok(()));
+        let changes = changed_communications(&before, &after);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].field, "communications.marketing_touch_cap");
+        assert_eq!(changes[0].old_value, serde_json::json!(3));
+        assert_eq!(changes[0].new_value, serde_json::json!(0));
+        let bad = before.updated(CommunicationUpdate {
+            marketing_touch_cap: Some(1_001),
+            marketing_touch_period_days: Some(0),
+            conversion_window_hours: Some(2_161),
+        });
+        let fields: Vec<_> = bad
+            .validate()
+            .expect_err("invalid")
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "communications.marketing_touch_cap",
+                "communications.marketing_touch_period_days",
+                "communications.conversion_window_hours"
+            ]
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use crate::loyalty::levels::Level;
 use crate::settings::error::SettingsError;
 use crate::settings::model::{
-    changed_fields, LevelRecord, LevelUpdate, NewLevel, NewLevelRecord, SettingChangeRecord,
-    SettingsUpdate, SettingsUpdatePlan, SystemSettings, ThresholdKind,
+    changed_communications, changed_fields, LevelRecord, LevelUpdate, NewLevel, NewLevelRecord,
+    SettingChangeRecord, SettingsUpdate, SettingsUpdatePlan, SystemSettings, ThresholdKind,
 };
 use crate::settings::ports::{LevelRepository, SettingsRepository};
 use crm_core::{Actor, Clock, FieldError, LevelId, Page, PageRequest};
@@ -41,6 +41,7 @@ impl<R: SettingsRepository, C: Clock> BusinessSettings<R, C> {
             let current = self.repo.get()?;
             let company = current.company.updated(update.company.clone());
             let loyalty = current.loyalty.updated(update.loyalty.clone());
+            let communications = current.communications.updated(update.communications);
             let mut errors = company.validate().err().unwrap_or_default();
             if let Err(rules) = loyalty.validate() {
                 errors.extend(
@@ -49,11 +50,16 @@ impl<R: SettingsRepository, C: Clock> BusinessSettings<R, C> {
                         .map(|e| FieldError::new(format!("loyalty.{}", e.field), e.message)),
                 );
             }
+            errors.extend(communications.validate().err().unwrap_or_default());
             if !errors.is_empty() {
                 return Err(SettingsError::Validation(errors));
             }
-            let changes =
+            let mut changes =
                 changed_fields((&current.company, &current.loyalty), (&company, &loyalty));
+            changes.extend(changed_communications(
+                &current.communications,
+                &communications,
+            ));
             if changes.is_empty() {
                 return Ok(current);
             }
@@ -61,6 +67,7 @@ impl<R: SettingsRepository, C: Clock> BusinessSettings<R, C> {
                 expected_version: current.version,
                 company,
                 loyalty,
+                communications,
                 changes,
                 actor,
                 at: self.clock.now(),
@@ -156,7 +163,9 @@ mod tests {
     use crate::loyalty::levels::LevelThreshold;
     use crate::loyalty::LoyaltyRules;
     use crate::model::Patch;
-    use crate::settings::model::{CompanyUpdate, LoyaltyRulesUpdate, Timezone};
+    use crate::settings::model::{
+        CommunicationUpdate, CompanyUpdate, LoyaltyRulesUpdate, Timezone,
+    };
     use crate::settings::ports::{MockLevelRepository, MockSettingsRepository};
     use crm_core::{EmployeeId, FixedClock, Money, Percent, RepoError, Timestamp};
     use mockall::predicate::eq;
@@ -192,7 +201,13 @@ mod tests {
             .withf(|plan| {
                 let fields: Vec<_> = plan.changes.iter().map(|c| c.field.as_str()).collect();
                 plan.expected_version == 0
-                    && fields == ["company.timezone", "loyalty.base_cashback"]
+                    && fields
+                        == [
+                            "company.timezone",
+                            "loyalty.base_cashback",
+                            "communications.marketing_touch_cap",
+                        ]
+                    && plan.communications.marketing_touch_cap == 5
                     && plan.changes[1].old_value == serde_json::json!(5.0)
                     && plan.changes[1].new_value == serde_json::json!(7.5)
                     && plan.actor == ACTOR
@@ -204,6 +219,7 @@ mod tests {
                 Ok(Some(SystemSettings {
                     company: plan.company.clone(),
                     loyalty: plan.loyalty,
+                    communications: plan.communications,
                     version: 1,
                     updated_at: Some(plan.at),
                     updated_by: Some(plan.actor),
@@ -221,6 +237,12 @@ mod tests {
                     loyalty: LoyaltyRulesUpdate {
                         base_cashback: Some(percent(750)),
                         max_points_share: Some(percent(3_000)),
+                        ..Default::default()
+                    },
+                    communications: CommunicationUpdate {
+                        marketing_touch_cap: Some(5),
+                        // The same value as stored: not a change.
+                        conversion_window_hours: Some(72),
                         ..Default::default()
                     },
                 },
@@ -272,6 +294,10 @@ mod tests {
                         points_deferral_days: Some(366),
                         ..Default::default()
                     },
+                    communications: CommunicationUpdate {
+                        marketing_touch_period_days: Some(0),
+                        ..Default::default()
+                    },
                 },
                 ACTOR,
             )
@@ -285,7 +311,8 @@ mod tests {
             [
                 "company.legal_name",
                 "loyalty.points_expiry_days",
-                "loyalty.points_deferral_days"
+                "loyalty.points_deferral_days",
+                "communications.marketing_touch_period_days"
             ]
         );
     }

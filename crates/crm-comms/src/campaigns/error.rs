@@ -20,6 +20,9 @@ pub enum CampaignError {
     /// The campaign was launched (or closed) and can no longer be changed or launched.
     #[error("{0}")]
     NotEditable(String),
+    /// The requested status change is not allowed from the campaign's current status.
+    #[error("{0}")]
+    InvalidTransition(String),
     /// Nobody would receive the campaign after consent, contact and cap filtering.
     #[error("the audience is empty after consent, contact and frequency filtering")]
     EmptyAudience,

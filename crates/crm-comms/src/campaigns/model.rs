@@ -344,6 +344,27 @@ impl Schedule {
             _ => self.start_at.unwrap_or(now).max(now),
         }
     }
+
+    /// The period of a recurring schedule in seconds (a day or a week); `None` for one-offs.
+    pub fn period_seconds(&self) -> Option<i64> {
+        match self.kind {
+            ScheduleKind::Daily => Some(86_400),
+            ScheduleKind::Weekly => Some(7 * 86_400),
+            ScheduleKind::Now | ScheduleKind::At => None,
+        }
+    }
+
+    /// The latest occurrence of a recurring schedule that is due at `now` (`start_at` plus a
+    /// whole number of periods, not after `now`); `None` for one-offs and before the start.
+    pub fn due_occurrence(&self, now: Timestamp) -> Option<Timestamp> {
+        let period = self.period_seconds()?;
+        let start = self.start_at?;
+        let elapsed = now.unix_seconds() - start.unix_seconds();
+        if elapsed < 0 {
+            return None;
+        }
+        Some(start.plus_seconds(elapsed / period * period))
+    }
 }
 
 /// What the business defines about a campaign.
@@ -593,6 +614,34 @@ mod tests {
 
     fn at(s: i64) -> Timestamp {
         Timestamp::from_unix_seconds(s).expect("time")
+    }
+
+    #[test]
+    fn recurring_occurrences_follow_the_start_by_whole_periods() {
+        let daily = Schedule {
+            kind: ScheduleKind::Daily,
+            start_at: Some(at(1_000)),
+        };
+        assert_eq!(daily.due_occurrence(at(999)), None);
+        assert_eq!(daily.due_occurrence(at(1_000)), Some(at(1_000)));
+        assert_eq!(daily.due_occurrence(at(1_000 + 86_399)), Some(at(1_000)));
+        assert_eq!(
+            daily.due_occurrence(at(1_000 + 2 * 86_400 + 5)),
+            Some(at(1_000 + 2 * 86_400))
+        );
+        let weekly = Schedule {
+            kind: ScheduleKind::Weekly,
+            ..daily
+        };
+        assert_eq!(
+            weekly.due_occurrence(at(1_000 + 8 * 86_400)),
+            Some(at(1_000 + 7 * 86_400))
+        );
+        let once = Schedule {
+            kind: ScheduleKind::At,
+            ..daily
+        };
+        assert_eq!(once.due_occurrence(at(5_000)), None);
     }
 
     #[test]

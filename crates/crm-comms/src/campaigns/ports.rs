@@ -80,6 +80,32 @@ pub trait CampaignRepository {
 
     /// Fails the client's queued advertising deliveries (reason `opted_out`); returns how many.
     fn withdraw_advertising(&self, client_id: ClientId, at: Timestamp) -> Result<usize, RepoError>;
+
+    /// Fails the client's queued advertising deliveries on these channels only (reason
+    /// `opted_out`), after a channel consent was withdrawn; returns how many.
+    fn withdraw_advertising_on(
+        &self,
+        client_id: ClientId,
+        channels: &[Channel],
+        at: Timestamp,
+    ) -> Result<usize, RepoError>;
+
+    /// Cancels a campaign while its stored status is still `expected`, failing its queued
+    /// deliveries (reason `campaign_cancelled`) in the same transaction; `Ok(None)` when the
+    /// status changed meanwhile, otherwise how many deliveries were failed.
+    fn cancel(
+        &self,
+        id: CampaignId,
+        expected: CampaignStatus,
+        at: Timestamp,
+    ) -> Result<Option<usize>, RepoError>;
+
+    /// The launched recurring campaigns: status scheduled or running, schedule daily or weekly.
+    fn recurring(&self) -> Result<Vec<Campaign>, RepoError>;
+
+    /// Marks `completed` every running one-off campaign (schedule `now` or `at`) that has
+    /// deliveries and none of them queued or sending any more; returns how many changed.
+    fn complete_finished(&self, at: Timestamp) -> Result<usize, RepoError>;
 }
 
 impl<T: CampaignRepository + ?Sized> CampaignRepository for std::sync::Arc<T> {
@@ -129,5 +155,27 @@ impl<T: CampaignRepository + ?Sized> CampaignRepository for std::sync::Arc<T> {
     }
     fn withdraw_advertising(&self, client_id: ClientId, at: Timestamp) -> Result<usize, RepoError> {
         (**self).withdraw_advertising(client_id, at)
+    }
+    fn withdraw_advertising_on(
+        &self,
+        client_id: ClientId,
+        channels: &[Channel],
+        at: Timestamp,
+    ) -> Result<usize, RepoError> {
+        (**self).withdraw_advertising_on(client_id, channels, at)
+    }
+    fn cancel(
+        &self,
+        id: CampaignId,
+        expected: CampaignStatus,
+        at: Timestamp,
+    ) -> Result<Option<usize>, RepoError> {
+        (**self).cancel(id, expected, at)
+    }
+    fn recurring(&self) -> Result<Vec<Campaign>, RepoError> {
+        (**self).recurring()
+    }
+    fn complete_finished(&self, at: Timestamp) -> Result<usize, RepoError> {
+        (**self).complete_finished(at)
     }
 }

@@ -1,5 +1,7 @@
 //! [`Campaigns`]: the use cases of campaigns — create and edit, the five-step wizard, the
-//! confirmation, launch (enqueueing deliveries in keyset batches), tracking and statistics.
+//! confirmation, launch (enqueueing deliveries in keyset batches), status changes (cancel,
+//! archive, automatic completion), the scheduler pass of recurring campaigns, consent
+//! withdrawals, tracking and statistics.
 
 use crate::campaigns::error::CampaignError;
 use crate::campaigns::model::{
@@ -17,6 +19,10 @@ use crm_core::{
 
 /// Recipients read and deliveries enqueued per batch (one short transaction each).
 pub const BATCH_SIZE: u32 = 1_000;
+
+/// How long after a recurring campaign's occurrence is due the scheduler still enqueues it
+/// (an hour): a server that was down longer skips that occurrence rather than send it late.
+pub const OCCURRENCE_CATCH_UP_SECONDS: i64 = 3_600;
 
 /// One message of the chain as step 4 shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -374,16 +380,32 @@ impl<R: CampaignRepository, Q: DeliveryQueue, C: Clock> Campaigns<R, Q, C> {
         }
         let launched_at = campaign.launched_at.unwrap_or(now);
         let start = campaign.draft.schedule.first_send(launched_at);
+        let enqueued = self.enqueue_run(&campaign, &query, start)?;
+        Ok(LaunchReport {
+            campaign,
+            enqueued,
+            channels,
+        })
+    }
+
+    /// Enqueues one run of a campaign (every message of the chain for every recipient on every
+    /// channel, the first at `start`) in keyset batches; existing dedupe keys are skipped.
+    fn enqueue_run(
+        &self,
+        campaign: &Campaign,
+        query: &AudienceQuery,
+        start: Timestamp,
+    ) -> Result<usize, CampaignError> {
         let mut enqueued = 0;
         for &channel in &campaign.draft.channels {
             let mut after = None;
             loop {
-                let batch = self.repo.recipients(&query, channel, after, BATCH_SIZE)?;
+                let batch = self.repo.recipients(query, channel, after, BATCH_SIZE)?;
                 let Some(last) = batch.last() else { break };
                 after = Some(last.client_id);
                 let deliveries: Vec<NewDelivery> = batch
                     .iter()
-                    .flat_map(|r| self.deliveries_for(&campaign, channel, r, start))
+                    .flat_map(|r| self.deliveries_for(campaign, channel, r, start))
                     .collect();
                 enqueued += self.queue.enqueue(&deliveries, self.clock.now())?;
                 if batch.len() < BATCH_SIZE as usize {
@@ -391,11 +413,37 @@ impl<R: CampaignRepository, Q: DeliveryQueue, C: Clock> Campaigns<R, Q, C> {
                 }
             }
         }
-        Ok(LaunchReport {
-            campaign,
-            enqueued,
-            channels,
-        })
+        Ok(enqueued)
+    }
+
+    /// The scheduler pass of recurring (daily/weekly) campaigns, run by the server's background
+    /// loop: for every launched recurring campaign (scheduled or running) whose latest
+    /// occurrence is due and at most [`OCCURRENCE_CATCH_UP_SECONDS`] old, that occurrence is
+    /// enqueued (a scheduled one becomes running). The dedupe keys carry the occurrence's date,
+    /// so passes repeated within the catch-up window, restarts and crashes mid-enqueue only add
+    /// what is missing: each occurrence reaches each recipient once. Returns how many
+    /// deliveries were created.
+    pub fn schedule_recurring(&self) -> Result<usize, CampaignError> {
+        let now = self.clock.now();
+        let mut enqueued = 0;
+        for mut campaign in self.repo.recurring()? {
+            let Some(occurrence) = campaign.draft.schedule.due_occurrence(now) else {
+                continue;
+            };
+            if now.unix_seconds() - occurrence.unix_seconds() > OCCURRENCE_CATCH_UP_SECONDS {
+                continue;
+            }
+            if campaign.status == CampaignStatus::Scheduled {
+                campaign.status = CampaignStatus::Running;
+                campaign.updated_at = now;
+                if !self.repo.save(&campaign, CampaignStatus::Scheduled)? {
+                    continue;
+                }
+            }
+            let query = self.query(&campaign);
+            enqueued += self.enqueue_run(&campaign, &query, occurrence)?;
+        }
+        Ok(enqueued)
     }
 
     fn deliveries_for(
@@ -407,7 +455,9 @@ impl<R: CampaignRepository, Q: DeliveryQueue, C: Clock> Campaigns<R, Q, C> {
     ) -> Vec<NewDelivery> {
         let token = click_token(campaign.id, recipient.client_id);
         let run = match campaign.draft.schedule.kind {
-            ScheduleKind::Daily | ScheduleKind::Weekly => format!(":run:{}", start.unix_millis()),
+            ScheduleKind::Daily | ScheduleKind::Weekly => {
+                format!(":run:{}", start.as_offset_date_time().date())
+            }
             _ => String::new(),
         };
         let buttons: Vec<Button> = campaign
@@ -449,20 +499,82 @@ impl<R: CampaignRepository, Q: DeliveryQueue, C: Clock> Campaigns<R, Q, C> {
 
     /// One campaign.
     pub fn get(&self, id: CampaignId) -> Result<Campaign, CampaignError> {
+        self.repo.complete_finished(self.clock.now())?;
         self.find(id)
     }
 
-    /// A page of campaigns of one section (or all), newest first.
+    /// Changes a campaign's status by hand: `cancelled` from draft, scheduled or running (its
+    /// queued deliveries fail with reason `campaign_cancelled`), `archived` from completed,
+    /// cancelled or draft. Any other change is refused with
+    /// [`CampaignError::InvalidTransition`]; a running campaign whose deliveries are all done
+    /// is completed first, so it can be archived at once.
+    pub fn change_status(
+        &self,
+        id: CampaignId,
+        target: CampaignStatus,
+    ) -> Result<Campaign, CampaignError> {
+        let now = self.clock.now();
+        self.repo.complete_finished(now)?;
+        let mut campaign = self.find(id)?;
+        let from = campaign.status;
+        let allowed = match target {
+            CampaignStatus::Cancelled => matches!(
+                from,
+                CampaignStatus::Draft | CampaignStatus::Scheduled | CampaignStatus::Running
+            ),
+            CampaignStatus::Archived => matches!(
+                from,
+                CampaignStatus::Completed | CampaignStatus::Cancelled | CampaignStatus::Draft
+            ),
+            _ => false,
+        };
+        if !allowed {
+            let hint = match target {
+                CampaignStatus::Cancelled => {
+                    "only a draft, scheduled or running campaign can be cancelled"
+                }
+                CampaignStatus::Archived => {
+                    "only a completed, cancelled or draft campaign can be archived"
+                }
+                _ => "only cancelled or archived can be set by hand",
+            };
+            return Err(CampaignError::InvalidTransition(format!(
+                "campaign {} is {} and cannot become {}: {hint}",
+                campaign.id,
+                from.code(),
+                target.code()
+            )));
+        }
+        let changed = if target == CampaignStatus::Cancelled {
+            self.repo.cancel(id, from, now)?.is_some()
+        } else {
+            campaign.status = target;
+            campaign.updated_at = now;
+            self.repo.save(&campaign, from)?
+        };
+        if !changed {
+            return Err(CampaignError::InvalidTransition(format!(
+                "campaign {} changed status meanwhile; read it again",
+                campaign.id
+            )));
+        }
+        self.find(id)
+    }
+
+    /// A page of campaigns of one section (or all), newest first. Running campaigns whose
+    /// deliveries are all done are marked completed first.
     pub fn list(
         &self,
         section: Option<Section>,
         page: PageRequest,
     ) -> Result<Page<Campaign>, CampaignError> {
+        self.repo.complete_finished(self.clock.now())?;
         Ok(self.repo.list(section, page)?)
     }
 
     /// The campaign and its figures.
     pub fn stats(&self, id: CampaignId) -> Result<(Campaign, CampaignStats), CampaignError> {
+        self.repo.complete_finished(self.clock.now())?;
         let campaign = self.find(id)?;
         let stats = self.repo.stats(id)?;
         Ok((campaign, stats))
@@ -555,6 +667,22 @@ impl<R: CampaignRepository, Q: DeliveryQueue, C: Clock> Campaigns<R, Q, C> {
         Ok(self
             .repo
             .withdraw_advertising(client_id, self.clock.now())?)
+    }
+
+    /// Takes a withdrawn channel consent (SMS, e-mail, app push) into effect at once: the
+    /// client's queued advertising deliveries on those channels fail with reason `opted_out`.
+    /// Nothing is touched when no channel is given.
+    pub fn withdraw_channels(
+        &self,
+        client_id: ClientId,
+        channels: &[Channel],
+    ) -> Result<usize, CampaignError> {
+        if channels.is_empty() {
+            return Ok(0);
+        }
+        Ok(self
+            .repo
+            .withdraw_advertising_on(client_id, channels, self.clock.now())?)
     }
 }
 
@@ -856,5 +984,186 @@ mod tests {
         );
         let event = s.track(request(Some(5), None)).expect("tracked");
         assert_eq!(event.client_id, ClientId(42));
+    }
+
+    #[test]
+    fn cancelling_fails_queued_deliveries_and_archiving_saves_the_status() {
+        let mut repo = MockCampaignRepository::new();
+        repo.expect_complete_finished().returning(|_| Ok(0));
+        let status = Arc::new(Mutex::new(CampaignStatus::Running));
+        let current = status.clone();
+        repo.expect_get()
+            .returning(move |_| Ok(Some(campaign(*current.lock().expect("lock"), 4))));
+        let cancelled = status.clone();
+        repo.expect_cancel()
+            .withf(|id, expected, when| {
+                *id == CampaignId(7) && *expected == CampaignStatus::Running && *when == at(NOW)
+            })
+            .times(1)
+            .returning(move |_, _, _| {
+                *cancelled.lock().expect("lock") = CampaignStatus::Cancelled;
+                Ok(Some(3))
+            });
+        let archived = status.clone();
+        repo.expect_save()
+            .withf(|c, expected| {
+                c.status == CampaignStatus::Archived && *expected == CampaignStatus::Cancelled
+            })
+            .times(1)
+            .returning(move |_, _| {
+                *archived.lock().expect("lock") = CampaignStatus::Archived;
+                Ok(true)
+            });
+        let service = service(repo, MockDeliveryQueue::new());
+        let c = service
+            .change_status(CampaignId(7), CampaignStatus::Cancelled)
+            .expect("cancelled");
+        assert_eq!(c.status, CampaignStatus::Cancelled);
+        let c = service
+            .change_status(CampaignId(7), CampaignStatus::Archived)
+            .expect("archived");
+        assert_eq!(c.status, CampaignStatus::Archived);
+    }
+
+    #[test]
+    fn forbidden_status_transitions_are_refused_without_storing() {
+        for (from, to) in [
+            (CampaignStatus::Running, CampaignStatus::Archived),
+            (CampaignStatus::Scheduled, CampaignStatus::Archived),
+            (CampaignStatus::Completed, CampaignStatus::Cancelled),
+            (CampaignStatus::Archived, CampaignStatus::Cancelled),
+            (CampaignStatus::Cancelled, CampaignStatus::Cancelled),
+            (CampaignStatus::Draft, CampaignStatus::Running),
+            (CampaignStatus::Running, CampaignStatus::Completed),
+        ] {
+            let mut repo = MockCampaignRepository::new();
+            repo.expect_complete_finished().returning(|_| Ok(0));
+            repo.expect_get()
+                .returning(move |_| Ok(Some(campaign(from, 4))));
+            repo.expect_cancel().never();
+            repo.expect_save().never();
+            let err = service(repo, MockDeliveryQueue::new())
+                .change_status(CampaignId(7), to)
+                .expect_err("refused");
+            assert!(
+                matches!(&err, CampaignError::InvalidTransition(m) if m.contains(from.code())),
+                "{from:?} -> {to:?}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cancel_racing_another_change_is_a_conflict() {
+        let mut repo = MockCampaignRepository::new();
+        repo.expect_complete_finished().returning(|_| Ok(0));
+        repo.expect_get()
+            .returning(|_| Ok(Some(campaign(CampaignStatus::Scheduled, 4))));
+        repo.expect_cancel().returning(|_, _, _| Ok(None));
+        let err = service(repo, MockDeliveryQueue::new())
+            .change_status(CampaignId(7), CampaignStatus::Cancelled)
+            .expect_err("conflict");
+        assert!(matches!(err, CampaignError::InvalidTransition(_)));
+    }
+
+    #[test]
+    fn reading_stats_and_lists_completes_finished_campaigns_first() {
+        let mut repo = MockCampaignRepository::new();
+        let mut seq = mockall::Sequence::new();
+        repo.expect_complete_finished()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(1));
+        repo.expect_list()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, page| {
+                Ok(Page {
+                    items: vec![],
+                    total: 0,
+                    limit: page.limit(),
+                    offset: page.offset(),
+                })
+            });
+        let page = PageRequest::new(Some(10), Some(0)).expect("page");
+        service(repo, MockDeliveryQueue::new())
+            .list(None, page)
+            .expect("list");
+    }
+
+    #[test]
+    fn withdrawing_channel_consents_fails_only_those_channels() {
+        let mut repo = MockCampaignRepository::new();
+        repo.expect_withdraw_advertising_on()
+            .withf(|client, channels, when| {
+                *client == ClientId(42)
+                    && channels == [Channel::Sms, Channel::Email]
+                    && *when == at(NOW)
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(2));
+        repo.expect_withdraw_advertising().never();
+        let s = service(repo, MockDeliveryQueue::new());
+        assert_eq!(
+            s.withdraw_channels(ClientId(42), &[Channel::Sms, Channel::Email])
+                .expect("withdrawn"),
+            2
+        );
+        assert_eq!(s.withdraw_channels(ClientId(42), &[]).expect("nothing"), 0);
+    }
+
+    #[test]
+    fn the_scheduler_enqueues_due_occurrences_with_dated_keys() {
+        let mut repo = MockCampaignRepository::new();
+        repo.expect_recurring().returning(|| {
+            let mut due = campaign(CampaignStatus::Scheduled, 4);
+            due.draft.schedule = Schedule {
+                kind: ScheduleKind::Daily,
+                start_at: Some(at(NOW - 2 * 86_400 - 60)),
+            };
+            let mut stale = campaign(CampaignStatus::Running, 4);
+            stale.id = CampaignId(8);
+            stale.draft.schedule = Schedule {
+                kind: ScheduleKind::Weekly,
+                start_at: Some(at(NOW - 2 * 86_400)),
+            };
+            Ok(vec![due, stale])
+        });
+        repo.expect_save()
+            .withf(|c, expected| {
+                c.id == CampaignId(7)
+                    && c.status == CampaignStatus::Running
+                    && *expected == CampaignStatus::Scheduled
+            })
+            .times(1)
+            .returning(|_, _| Ok(true));
+        repo.expect_recipients()
+            .withf(|q, _, after, _| q.campaign_id == CampaignId(7) && after.is_none())
+            .times(1)
+            .returning(|_, _, _, _| {
+                Ok(vec![Recipient {
+                    client_id: ClientId(42),
+                    name: "Ann".into(),
+                    balance: Points::from_major(5),
+                    address: "555".into(),
+                }])
+            });
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let mut queue = MockDeliveryQueue::new();
+        queue.expect_enqueue().returning(move |d, _| {
+            sink.lock().expect("lock").extend(d.to_vec());
+            Ok(d.len())
+        });
+        let enqueued = service(repo, queue)
+            .schedule_recurring()
+            .expect("scheduled");
+        assert_eq!(enqueued, 2);
+        let seen = seen.lock().expect("lock");
+        assert_eq!(
+            seen[0].dedupe_key,
+            "campaign:7:client:42:telegram:step:0:run:2026-09-21"
+        );
+        assert_eq!(seen[0].not_before, at(NOW - 60));
+        assert_eq!(seen[1].not_before, at(NOW - 60 + 24 * 3_600));
     }
 }

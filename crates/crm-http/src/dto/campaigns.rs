@@ -8,7 +8,9 @@ use crm_comms::campaigns::{
     TrackedEvent,
 };
 use crm_comms::delivery::Button;
-use crm_core::{CampaignId, Channel, ClientId, LevelId, Money, Page, Timestamp, TrafficChannelId};
+use crm_core::{
+    CampaignId, Channel, ClientId, FieldError, LevelId, Money, Page, Timestamp, TrafficChannelId,
+};
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +43,7 @@ impl From<Purpose> for PurposeCode {
 }
 
 /// Where a campaign stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Apiv2Schema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Apiv2Schema)]
 #[serde(rename_all = "snake_case")]
 pub enum CampaignStatusCode {
     /// Being built.
@@ -56,6 +58,19 @@ pub enum CampaignStatusCode {
     Cancelled,
     /// Kept for the record.
     Archived,
+}
+
+impl From<CampaignStatusCode> for CampaignStatus {
+    fn from(s: CampaignStatusCode) -> Self {
+        match s {
+            CampaignStatusCode::Draft => Self::Draft,
+            CampaignStatusCode::Scheduled => Self::Scheduled,
+            CampaignStatusCode::Running => Self::Running,
+            CampaignStatusCode::Completed => Self::Completed,
+            CampaignStatusCode::Cancelled => Self::Cancelled,
+            CampaignStatusCode::Archived => Self::Archived,
+        }
+    }
 }
 
 impl From<CampaignStatus> for CampaignStatusCode {
@@ -307,6 +322,92 @@ impl From<CampaignRequest> for CampaignDraft {
             audience: r.audience.into(),
             content: r.content.into(),
             schedule: r.schedule.into(),
+        }
+    }
+}
+
+/// `PUT /campaigns/{id}`: either a draft's complete definition (the fields of `POST
+/// /campaigns`) or a status change alone (`{"status": "cancelled"}` or `"archived"`).
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignUpdateRequest {
+    /// The new status: `cancelled` (from draft, scheduled, running) or `archived` (from
+    /// completed, cancelled, draft); no definition field may come with it.
+    #[serde(default)]
+    pub status: Option<CampaignStatusCode>,
+    /// Name (1–200 characters); required for a definition.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// advertising (default) or transactional.
+    #[serde(default)]
+    pub purpose: Option<PurposeCode>,
+    /// Channels (at least one); required for a definition.
+    #[serde(default)]
+    pub channels: Option<Vec<Channel>>,
+    /// Who receives it (no filter: every client who qualifies).
+    #[serde(default)]
+    pub audience: Option<AudienceBody>,
+    /// What is sent; required for a definition.
+    #[serde(default)]
+    pub content: Option<ContentBody>,
+    /// When (default: now).
+    #[serde(default)]
+    pub schedule: Option<ScheduleBody>,
+}
+
+/// What a `PUT /campaigns/{id}` asks for.
+#[derive(Debug)]
+pub enum CampaignUpdate {
+    /// Replace the draft's definition.
+    Definition(Box<CampaignDraft>),
+    /// Change the status.
+    Status(CampaignStatus),
+}
+
+impl CampaignUpdateRequest {
+    /// Splits the body into a status change or a definition; the field errors name what is
+    /// missing or may not be combined.
+    pub fn into_update(self) -> Result<CampaignUpdate, Vec<FieldError>> {
+        let has_definition = self.name.is_some()
+            || self.purpose.is_some()
+            || self.channels.is_some()
+            || self.audience.is_some()
+            || self.content.is_some()
+            || self.schedule.is_some();
+        if let Some(status) = self.status {
+            if has_definition {
+                return Err(vec![FieldError::new(
+                    "status",
+                    "a status change cannot be combined with definition fields",
+                )]);
+            }
+            return Ok(CampaignUpdate::Status(status.into()));
+        }
+        let mut errors = Vec::new();
+        if self.name.is_none() {
+            errors.push(FieldError::new("name", "is required (or send a status)"));
+        }
+        if self.channels.is_none() {
+            errors.push(FieldError::new("channels", "is required"));
+        }
+        if self.content.is_none() {
+            errors.push(FieldError::new("content", "is required"));
+        }
+        match (self.name, self.channels, self.content) {
+            (Some(name), Some(channels), Some(content)) => {
+                Ok(CampaignUpdate::Definition(Box::new(
+                    CampaignRequest {
+                        name,
+                        purpose: self.purpose,
+                        channels,
+                        audience: self.audience.unwrap_or_default(),
+                        content,
+                        schedule: self.schedule.unwrap_or_default(),
+                    }
+                    .into(),
+                )))
+            }
+            _ => Err(errors),
         }
     }
 }

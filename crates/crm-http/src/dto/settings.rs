@@ -4,10 +4,13 @@
 use crate::dto::common::{double_option, DecimalInput, FieldErrors};
 use crm_clients::loyalty::LoyaltyRules;
 use crm_clients::model::Email;
-use crm_clients::settings::model::{MAX_ADDRESS_CHARS, MAX_COMPANY_TEXT_CHARS};
+use crm_clients::settings::model::{
+    MAX_ADDRESS_CHARS, MAX_COMPANY_TEXT_CHARS, MAX_CONVERSION_WINDOW_HOURS,
+    MAX_MARKETING_TOUCH_CAP, MAX_MARKETING_TOUCH_PERIOD_DAYS,
+};
 use crm_clients::settings::{
-    CompanyProfile, CompanyUpdate, Currency, LoyaltyRulesUpdate, SettingChangeRecord,
-    SettingsUpdate, SystemSettings, Timezone,
+    CommunicationSettings, CommunicationUpdate, CompanyProfile, CompanyUpdate, Currency,
+    LoyaltyRulesUpdate, SettingChangeRecord, SettingsUpdate, SystemSettings, Timezone,
 };
 use crm_core::{FieldError, Page, Percent, Phone, Points, Timestamp};
 use paperclip::actix::Apiv2Schema;
@@ -79,6 +82,27 @@ impl From<LoyaltyRules> for LoyaltyRulesResponse {
     }
 }
 
+/// The communication settings campaigns apply.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct CommunicationsResponse {
+    /// Most advertising messages per client per period; 0 = no cap.
+    pub marketing_touch_cap: u32,
+    /// The cap's period, days.
+    pub marketing_touch_period_days: u32,
+    /// A purchase within this many hours after a delivery counts as the campaign's conversion.
+    pub conversion_window_hours: u32,
+}
+
+impl From<CommunicationSettings> for CommunicationsResponse {
+    fn from(c: CommunicationSettings) -> Self {
+        Self {
+            marketing_touch_cap: c.marketing_touch_cap,
+            marketing_touch_period_days: c.marketing_touch_period_days,
+            conversion_window_hours: c.conversion_window_hours,
+        }
+    }
+}
+
 /// The system settings.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct SettingsResponse {
@@ -86,6 +110,8 @@ pub struct SettingsResponse {
     pub company: CompanyResponse,
     /// Loyalty rules.
     pub loyalty: LoyaltyRulesResponse,
+    /// Communication settings: touch-frequency cap and conversion window.
+    pub communications: CommunicationsResponse,
     /// Last changed; `null` while the defaults were never changed.
     pub updated_at: Option<Timestamp>,
     /// Who changed them last: `employee:<id>`.
@@ -97,6 +123,7 @@ impl From<SystemSettings> for SettingsResponse {
         Self {
             company: s.company.into(),
             loyalty: s.loyalty.into(),
+            communications: s.communications.into(),
             updated_at: s.updated_at,
             updated_by: s.updated_by.map(|a| a.to_string()),
         }
@@ -149,6 +176,18 @@ pub struct LoyaltyRulesRequest {
     pub refund_claws_back_referrals: Option<bool>,
 }
 
+/// Changes to the communication settings: absent fields stay.
+#[derive(Debug, Default, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct CommunicationsRequest {
+    /// Most advertising messages per client per period (0–1000; 0 = no cap).
+    pub marketing_touch_cap: Option<i64>,
+    /// The cap's period, days (1–365).
+    pub marketing_touch_period_days: Option<i64>,
+    /// Purchase attribution window, hours (1–2160).
+    pub conversion_window_hours: Option<i64>,
+}
+
 /// Changes the system settings; only the named fields change. Every changed field is audited.
 #[derive(Debug, Default, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
@@ -157,6 +196,8 @@ pub struct UpdateSettingsRequest {
     pub company: Option<CompanyRequest>,
     /// Loyalty rule changes.
     pub loyalty: Option<LoyaltyRulesRequest>,
+    /// Communication setting changes.
+    pub communications: Option<CommunicationsRequest>,
 }
 
 fn days(field: &str, raw: i64, min: i64, max: i64) -> Result<u32, FieldError> {
@@ -212,6 +253,27 @@ fn loyalty_update(f: &mut FieldErrors, r: LoyaltyRulesRequest) -> LoyaltyRulesUp
     }
 }
 
+fn communications_update(f: &mut FieldErrors, r: CommunicationsRequest) -> CommunicationUpdate {
+    const CAP: &str = "communications.marketing_touch_cap";
+    const PERIOD: &str = "communications.marketing_touch_period_days";
+    const WINDOW: &str = "communications.conversion_window_hours";
+    let max = |m: u32| i64::from(m);
+    CommunicationUpdate {
+        marketing_touch_cap: r
+            .marketing_touch_cap
+            .and_then(|v| f.take(CAP, days(CAP, v, 0, max(MAX_MARKETING_TOUCH_CAP)))),
+        marketing_touch_period_days: r.marketing_touch_period_days.and_then(|v| {
+            f.take(
+                PERIOD,
+                days(PERIOD, v, 1, max(MAX_MARKETING_TOUCH_PERIOD_DAYS)),
+            )
+        }),
+        conversion_window_hours: r
+            .conversion_window_hours
+            .and_then(|v| f.take(WINDOW, days(WINDOW, v, 1, max(MAX_CONVERSION_WINDOW_HOURS)))),
+    }
+}
+
 impl TryFrom<UpdateSettingsRequest> for SettingsUpdate {
     type Error = Vec<FieldError>;
 
@@ -220,6 +282,7 @@ impl TryFrom<UpdateSettingsRequest> for SettingsUpdate {
         let update = SettingsUpdate {
             company: company_update(&mut f, r.company.unwrap_or_default()),
             loyalty: loyalty_update(&mut f, r.loyalty.unwrap_or_default()),
+            communications: communications_update(&mut f, r.communications.unwrap_or_default()),
         };
         f.finish(update)
     }

@@ -21,7 +21,8 @@ async fn me(
 }
 
 /// The client gives or withdraws their own consents; each change is timed and audited.
-/// Withdrawing personal data or marketing consent cancels queued advertising messages at once.
+/// Withdrawing personal data or marketing consent cancels queued advertising messages at once;
+/// withdrawing an SMS, e-mail or app push consent cancels those on that channel.
 #[api_v2_operation(tags(App))]
 async fn update_my_consents(
     user: AppUser,
@@ -30,12 +31,15 @@ async fn update_my_consents(
 ) -> Result<web::Json<ClientResponse>, ApiError> {
     let changes = body.into_inner().into();
     let withdraws = crate::routes::campaigns::withdraws_advertising(&changes);
+    let channels = crate::routes::campaigns::withdrawn_channels(&changes);
     let base = state.client_base();
     let campaigns = state.campaigns();
     let card = web::block(move || {
         base.change_own_consents(user.client_id, changes)?;
         if withdraws {
             campaigns.opt_out(user.client_id)?;
+        } else {
+            campaigns.withdraw_channels(user.client_id, &channels)?;
         }
         Ok::<_, ApiError>(base.card(user.client_id)?)
     })

@@ -10,16 +10,16 @@ use crate::auth::{AppUser, StaffUser};
 use crate::body::Body;
 use crate::dto::campaigns::{
     AppTrackRequest, AudienceStepRequest, CampaignListQuery, CampaignPage, CampaignPath,
-    CampaignRequest, CampaignResponse, CommunicationsQuery, ConfirmationResponse, ContentBody,
-    LaunchResponse, OptOutResponse, ScheduleBody, SectionCode, StatsResponse, TrackRequestBody,
-    TrackResponse, WorkflowStartRequest,
+    CampaignRequest, CampaignResponse, CampaignUpdate, CampaignUpdateRequest, CommunicationsQuery,
+    ConfirmationResponse, ContentBody, LaunchResponse, OptOutResponse, ScheduleBody, SectionCode,
+    StatsResponse, TrackRequestBody, TrackResponse, WorkflowStartRequest,
 };
 use crate::dto::common::page_request;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crm_clients::ConsentChanges;
 use crm_comms::campaigns::{Purpose, TrackRequest};
-use crm_core::{Actor, CampaignId, Role};
+use crm_core::{Actor, CampaignId, Channel, Role};
 use paperclip::actix::{api_v2_operation, web, CreatedJson};
 
 fn actor(staff: &StaffUser) -> String {
@@ -30,6 +30,20 @@ fn actor(staff: &StaffUser) -> String {
 /// marketing withdrawn): their queued advertising messages must then be cancelled at once.
 pub(crate) fn withdraws_advertising(changes: &ConsentChanges) -> bool {
     changes.personal_data == Some(false) || changes.marketing == Some(false)
+}
+
+/// The channels whose own consent (SMS, e-mail, app push) a consent change withdraws: the
+/// client's queued advertising messages on them must then be cancelled at once.
+pub(crate) fn withdrawn_channels(changes: &ConsentChanges) -> Vec<Channel> {
+    [
+        (changes.sms, Channel::Sms),
+        (changes.email, Channel::Email),
+        (changes.app_push, Channel::AppPush),
+    ]
+    .into_iter()
+    .filter(|(consent, _)| *consent == Some(false))
+    .map(|(_, channel)| channel)
+    .collect()
 }
 
 /// Lists campaigns of every status (or one section), newest first.
@@ -62,19 +76,29 @@ async fn create_campaign(
     Ok(CreatedJson(created.into()))
 }
 
-/// Replaces a draft campaign's definition; a launched campaign gets 409.
+/// Replaces a draft campaign's definition (a launched campaign gets 409 `campaign_launched`),
+/// or changes its status alone: `cancelled` (from draft, scheduled, running; its queued
+/// messages fail with reason `campaign_cancelled`) or `archived` (from completed, cancelled,
+/// draft); any other change is 409 `invalid_status_transition`.
 #[api_v2_operation(tags(Campaigns))]
 async fn update_campaign(
     staff: StaffUser,
     state: web::Data<AppState>,
     path: web::Path<CampaignPath>,
-    body: Body<CampaignRequest>,
+    body: Body<CampaignUpdateRequest>,
 ) -> Result<web::Json<CampaignResponse>, ApiError> {
     staff.require(Role::manages_business, "change campaigns")?;
     let id = CampaignId(path.campaign_id);
-    let draft = body.into_inner().into();
+    let update = body
+        .into_inner()
+        .into_update()
+        .map_err(ApiError::validation)?;
     let campaigns = state.campaigns();
-    let updated = web::block(move || campaigns.update(id, draft)).await??;
+    let updated = web::block(move || match update {
+        CampaignUpdate::Definition(draft) => campaigns.update(id, *draft),
+        CampaignUpdate::Status(status) => campaigns.change_status(id, status),
+    })
+    .await??;
     Ok(web::Json(updated.into()))
 }
 

@@ -72,7 +72,8 @@ async fn get_client(
 
 /// Changes a client card: absent fields stay, `null` clears. Points, totals and level are not
 /// accepted (422). Consent changes are timed and audited; withdrawing personal data or marketing
-/// consent cancels the client's queued advertising messages at once.
+/// consent cancels the client's queued advertising messages at once (an SMS, e-mail or app push
+/// consent: those on that channel).
 #[api_v2_operation(tags(Clients))]
 async fn update_client(
     staff: StaffUser,
@@ -84,12 +85,15 @@ async fn update_client(
     let id = ClientId(path.client_id);
     let update = ClientUpdate::try_from(body.into_inner()).map_err(ApiError::validation)?;
     let withdraws = crate::routes::campaigns::withdraws_advertising(&update.consents);
+    let channels = crate::routes::campaigns::withdrawn_channels(&update.consents);
     let base = state.client_base();
     let campaigns = state.campaigns();
     let card = web::block(move || {
         base.update(id, update, Actor::Employee(staff.employee_id), SOURCE_ADMIN)?;
         if withdraws {
             campaigns.opt_out(id)?;
+        } else {
+            campaigns.withdraw_channels(id, &channels)?;
         }
         Ok::<_, ApiError>(base.card(id)?)
     })

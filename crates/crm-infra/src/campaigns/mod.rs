@@ -4,9 +4,11 @@
 //! A campaign is one `campaigns` row whose parts (channels, audience, content, schedule) are
 //! JSON documents. The audience is one SQL query over `clients` (+ `client_tags`) with the
 //! consent, contact and touch-frequency rules of the channel in the `WHERE` clause, read in
-//! keyset batches (`id > ?` ordered by id). The cap and the conversion window are columns of
-//! `system_settings`. Statistics are aggregates over `deliveries`, `campaign_events` and
-//! `operations`.
+//! keyset batches (`id > ?` ordered by id); birthday windows are dates in the business timezone
+//! of `system_settings`. The cap and the conversion window are columns of `system_settings`.
+//! Cancelling a campaign and failing its queued deliveries is one transaction; completion of
+//! finished running campaigns is one `UPDATE`. Statistics are aggregates over `deliveries`,
+//! `campaign_events` and `operations`.
 
 mod schema;
 #[cfg(test)]
@@ -14,6 +16,7 @@ mod tests;
 
 use crate::db::Database;
 use crate::error::{corrupt, stored_time, Failure};
+use crm_clients::settings::model::DEFAULT_TIMEZONE;
 use crm_comms::campaigns::model::NewCampaign;
 use crm_comms::campaigns::ports::{AudienceQuery, DeliveryOwner};
 use crm_comms::campaigns::{
@@ -26,6 +29,7 @@ use crm_core::{
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use schema::{campaign_events, campaigns};
+use time_tz::OffsetDateTimeExt;
 
 /// Campaigns stored in SQLite. Cheap to clone; shares the database's pool.
 #[derive(Debug, Clone)]
@@ -174,9 +178,10 @@ fn address_sql(channel: Channel) -> &'static str {
     }
 }
 
-/// `,MM-DD,` for each of the `days` days from `now` (UTC), today included.
-fn birthday_window(now: Timestamp, days: u16) -> String {
-    let today = now.as_offset_date_time().date();
+/// `,MM-DD,` for each of the `days` days from `now`, today included, with "today" the date in
+/// the business timezone `tz`.
+fn birthday_window(now: Timestamp, days: u16, tz: &time_tz::Tz) -> String {
+    let today = now.as_offset_date_time().to_timezone(tz).date();
     let mut out = String::from(",");
     for offset in 0..i64::from(days) {
         if let Some(day) = today.checked_add(time::Duration::days(offset)) {
@@ -186,9 +191,32 @@ fn birthday_window(now: Timestamp, days: u16) -> String {
     out
 }
 
-/// Binds `?1`..`?12` of the audience query, in order.
+/// The birthday window of a query (`None` without a birthday filter), in the business timezone
+/// of `system_settings` (the default timezone when the row or the name is missing or unknown).
+fn birthday_filter(
+    conn: &mut SqliteConnection,
+    query: &AudienceQuery,
+) -> Result<Option<String>, Failure> {
+    let Some(days) = query.audience.birthday_within_days else {
+        return Ok(None);
+    };
+    let name: Option<String> = crate::schema::system_settings::table
+        .find(1_i64)
+        .select(crate::schema::system_settings::timezone)
+        .first(conn)
+        .optional()?;
+    let tz = name
+        .as_deref()
+        .and_then(time_tz::timezones::get_by_name)
+        .or_else(|| time_tz::timezones::get_by_name(DEFAULT_TIMEZONE))
+        .unwrap_or(time_tz::timezones::db::UTC);
+    Ok(Some(birthday_window(query.now, days, tz)))
+}
+
+/// Binds `?1`..`?12` of the audience query, in order; `$window` is the query's
+/// [`birthday_filter`].
 macro_rules! bind_audience {
-    ($query:expr, $q:expr) => {{
+    ($query:expr, $q:expr, $window:expr) => {{
         let a = &$q.audience;
         let json = |ids: Vec<i64>| serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
         let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into());
@@ -202,7 +230,7 @@ macro_rules! bind_audience {
             .bind::<Nullable<BigInt>, _>(a.spent_max.map(Money::minor))
             .bind::<Nullable<BigInt>, _>(a.last_purchase_before.map(Timestamp::unix_millis))
             .bind::<Nullable<BigInt>, _>(a.last_purchase_after.map(Timestamp::unix_millis))
-            .bind::<Nullable<Text>, _>(a.birthday_within_days.map(|d| birthday_window($q.now, d)))
+            .bind::<Nullable<Text>, _>($window)
             .bind::<Text, _>(json(a.client_ids.iter().map(|i| i.get()).collect()))
             .bind::<Bool, _>($q.purpose == Purpose::Advertising)
             .bind::<BigInt, _>($q.campaign_id.get())
@@ -427,6 +455,7 @@ impl CampaignRepository for SqliteCampaignRepository {
     ) -> Result<Vec<ChannelReach>, RepoError> {
         let mut conn = self.db.conn()?;
         let rows = conn.transaction(|conn| {
+            let window = birthday_filter(conn, query)?;
             let mut out = Vec::with_capacity(channels.len());
             for &channel in channels {
                 let consent = consent_sql(channel);
@@ -438,7 +467,9 @@ impl CampaignRepository for SqliteCampaignRepository {
                      COALESCE(SUM(CASE WHEN {consent} AND {contact} AND {UNDER_CAP} THEN 1 ELSE 0 END), 0) AS recipients \
                      FROM clients cl CROSS JOIN system_settings s WHERE s.id = 1 AND {FILTERS}"
                 );
-                let row: ReachRow = bind_audience!(diesel::sql_query(sql), query).get_result(conn)?;
+                let row: ReachRow =
+                    bind_audience!(diesel::sql_query(sql), query, window.clone())
+                        .get_result(conn)?;
                 out.push(ChannelReach {
                     channel,
                     matching: count(row.matching),
@@ -470,7 +501,8 @@ impl CampaignRepository for SqliteCampaignRepository {
              ORDER BY cl.id LIMIT ?14"
         );
         let mut conn = self.db.conn()?;
-        let rows: Vec<RecipientRow> = bind_audience!(diesel::sql_query(sql), query)
+        let window = birthday_filter(&mut conn, query)?;
+        let rows: Vec<RecipientRow> = bind_audience!(diesel::sql_query(sql), query, window)
             .bind::<BigInt, _>(after.map_or(0, ClientId::get))
             .bind::<BigInt, _>(i64::from(limit))
             .load(&mut conn)
@@ -549,6 +581,97 @@ impl CampaignRepository for SqliteCampaignRepository {
                    AND campaign_id IN (SELECT id FROM campaigns WHERE purpose = 'advertising')",
             )
             .bind::<BigInt, _>(client_id.get())
+            .bind::<BigInt, _>(at.unix_millis())
+            .execute(conn)
+            .map_err(Failure::from)
+        })?;
+        Ok(n)
+    }
+
+    fn withdraw_advertising_on(
+        &self,
+        client_id: ClientId,
+        channels: &[Channel],
+        at: Timestamp,
+    ) -> Result<usize, RepoError> {
+        let codes: Vec<&str> = channels.iter().map(|c| c.code()).collect();
+        let codes = serde_json::to_string(&codes)
+            .map_err(|e| RepoError::Unavailable(format!("cannot encode channels: {e}")))?;
+        let mut conn = self.db.conn()?;
+        let n = conn.immediate_transaction(|conn| {
+            diesel::sql_query(
+                "UPDATE deliveries SET status = 'failed', reason = 'opted_out', updated_at = ?2 \
+                 WHERE client_id = ?1 AND status = 'queued' AND source = 'campaign' \
+                   AND channel IN (SELECT value FROM json_each(?3)) \
+                   AND campaign_id IN (SELECT id FROM campaigns WHERE purpose = 'advertising')",
+            )
+            .bind::<BigInt, _>(client_id.get())
+            .bind::<BigInt, _>(at.unix_millis())
+            .bind::<Text, _>(codes)
+            .execute(conn)
+            .map_err(Failure::from)
+        })?;
+        Ok(n)
+    }
+
+    fn cancel(
+        &self,
+        id: CampaignId,
+        expected: CampaignStatus,
+        at: Timestamp,
+    ) -> Result<Option<usize>, RepoError> {
+        let mut conn = self.db.conn()?;
+        let failed = conn.immediate_transaction(|conn| {
+            let changed = diesel::update(
+                campaigns::table
+                    .find(id.get())
+                    .filter(campaigns::status.eq(expected.code())),
+            )
+            .set((
+                campaigns::status.eq(CampaignStatus::Cancelled.code()),
+                campaigns::updated_at.eq(at.unix_millis()),
+            ))
+            .execute(conn)?;
+            if changed == 0 {
+                return Ok::<_, Failure>(None);
+            }
+            let failed = diesel::sql_query(
+                "UPDATE deliveries SET status = 'failed', reason = 'campaign_cancelled', \
+                 updated_at = ?2 WHERE campaign_id = ?1 AND status = 'queued'",
+            )
+            .bind::<BigInt, _>(id.get())
+            .bind::<BigInt, _>(at.unix_millis())
+            .execute(conn)?;
+            Ok(Some(failed))
+        })?;
+        Ok(failed)
+    }
+
+    fn recurring(&self) -> Result<Vec<Campaign>, RepoError> {
+        let mut conn = self.db.conn()?;
+        let rows: Vec<CampaignRow> = campaigns::table
+            .filter(campaigns::status.eq_any(["scheduled", "running"]))
+            .filter(diesel::dsl::sql::<Bool>(
+                "json_extract(schedule, '$.kind') IN ('daily', 'weekly')",
+            ))
+            .order(campaigns::id)
+            .select(CampaignRow::as_select())
+            .load(&mut conn)
+            .map_err(Failure::from)?;
+        rows.into_iter().map(CampaignRow::into_campaign).collect()
+    }
+
+    fn complete_finished(&self, at: Timestamp) -> Result<usize, RepoError> {
+        let mut conn = self.db.conn()?;
+        let n = conn.immediate_transaction(|conn| {
+            diesel::sql_query(
+                "UPDATE campaigns SET status = 'completed', updated_at = ?1 \
+                 WHERE status = 'running' \
+                   AND json_extract(schedule, '$.kind') NOT IN ('daily', 'weekly') \
+                   AND EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = campaigns.id) \
+                   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = campaigns.id \
+                                   AND d.status IN ('queued', 'sending'))",
+            )
             .bind::<BigInt, _>(at.unix_millis())
             .execute(conn)
             .map_err(Failure::from)

@@ -5,7 +5,7 @@
 use super::*;
 use crate::deliveries::SqliteDeliveryQueue;
 use crate::testing::{at, exec, fresh_db};
-use crm_comms::campaigns::{Campaigns, ScheduleKind};
+use crm_comms::campaigns::{CampaignError, Campaigns, ScheduleKind};
 use crm_core::FixedClock;
 
 /// 2026-11-24T12:00:00Z in millis.
@@ -407,4 +407,336 @@ async fn a_launched_campaign_reaches_exactly_the_consenting_clients() {
         (2, 3, 0, 0)
     );
     assert_eq!(deliveries_of(&db, campaign.id.get()).len(), 3);
+}
+
+fn statuses_of(db: &Database, campaign: i64) -> Vec<(i64, String, Option<String>)> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        client_id: i64,
+        #[diesel(sql_type = Text)]
+        status: String,
+        #[diesel(sql_type = Nullable<Text>)]
+        reason: Option<String>,
+    }
+    let mut conn = db.conn().unwrap();
+    diesel::sql_query(
+        "SELECT client_id, status, reason FROM deliveries WHERE campaign_id = ?1 \
+         ORDER BY client_id",
+    )
+    .bind::<BigInt, _>(campaign)
+    .load::<Row>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|r| (r.client_id, r.status, r.reason))
+    .collect()
+}
+
+#[test]
+fn cancelling_fails_only_the_queued_deliveries_and_guards_the_status() {
+    let (_dir, db) = fresh_db();
+    for id in 1..=3 {
+        add_client(&db, id, "pm", "t");
+    }
+    let repo = SqliteCampaignRepository::new(db.clone());
+    let service = Campaigns::new(
+        repo.clone(),
+        SqliteDeliveryQueue::new(db.clone()),
+        FixedClock::new(at(NOW)),
+    );
+    let campaign = service
+        .create(draft(vec![Channel::Telegram], Purpose::Advertising), "test")
+        .unwrap();
+    assert_eq!(service.launch(campaign.id).unwrap().enqueued, 3);
+    exec(
+        &db,
+        "UPDATE deliveries SET status = 'sent', sent_at = 1 WHERE client_id = 1",
+    );
+    exec(
+        &db,
+        "UPDATE deliveries SET status = 'sending' WHERE client_id = 2",
+    );
+    // A stale expected status changes nothing.
+    assert_eq!(
+        repo.cancel(campaign.id, CampaignStatus::Draft, at(NOW))
+            .unwrap(),
+        None
+    );
+    let cancelled = service
+        .change_status(campaign.id, CampaignStatus::Cancelled)
+        .unwrap();
+    assert_eq!(cancelled.status, CampaignStatus::Cancelled);
+    assert_eq!(
+        statuses_of(&db, campaign.id.get()),
+        vec![
+            (1, "sent".to_owned(), None),
+            (2, "sending".to_owned(), None),
+            (
+                3,
+                "failed".to_owned(),
+                Some("campaign_cancelled".to_owned())
+            ),
+        ]
+    );
+    let archived = service
+        .change_status(campaign.id, CampaignStatus::Archived)
+        .unwrap();
+    assert_eq!(archived.status, CampaignStatus::Archived);
+    assert!(matches!(
+        service.change_status(campaign.id, CampaignStatus::Cancelled),
+        Err(CampaignError::InvalidTransition(_))
+    ));
+}
+
+#[test]
+fn running_one_off_campaigns_complete_when_nothing_is_left_to_send() {
+    let (_dir, db) = fresh_db();
+    for id in 1..=2 {
+        add_client(&db, id, "pm", "t");
+    }
+    let repo = SqliteCampaignRepository::new(db.clone());
+    let service = Campaigns::new(
+        repo.clone(),
+        SqliteDeliveryQueue::new(db.clone()),
+        FixedClock::new(at(NOW)),
+    );
+    let once = service
+        .create(draft(vec![Channel::Telegram], Purpose::Advertising), "test")
+        .unwrap();
+    service.launch(once.id).unwrap();
+    let mut daily = draft(vec![Channel::Telegram], Purpose::Advertising);
+    daily.schedule = Schedule {
+        kind: ScheduleKind::Daily,
+        start_at: Some(at(NOW + 3_600_000)),
+    };
+    let daily = service.create(daily, "test").unwrap();
+    service.launch(daily.id).unwrap();
+    exec(
+        &db,
+        &format!(
+            "UPDATE campaigns SET status = 'running' WHERE id = {}",
+            daily.id
+        ),
+    );
+    // A running campaign without deliveries (mid-launch) is left alone.
+    let empty = service
+        .create(draft(vec![Channel::Telegram], Purpose::Advertising), "test")
+        .unwrap();
+    exec(
+        &db,
+        &format!(
+            "UPDATE campaigns SET status = 'running' WHERE id = {}",
+            empty.id
+        ),
+    );
+    // One delivery still queued: still running.
+    exec(
+        &db,
+        "UPDATE deliveries SET status = 'sent', sent_at = 1 WHERE client_id = 1",
+    );
+    assert_eq!(repo.complete_finished(at(NOW)).unwrap(), 0);
+    assert_eq!(
+        service.get(once.id).unwrap().status,
+        CampaignStatus::Running
+    );
+    exec(
+        &db,
+        "UPDATE deliveries SET status = 'failed', reason = 'x' WHERE client_id = 2",
+    );
+    let (read, _) = service.stats(once.id).unwrap();
+    assert_eq!(read.status, CampaignStatus::Completed);
+    assert_eq!(
+        service.get(daily.id).unwrap().status,
+        CampaignStatus::Running
+    );
+    assert_eq!(
+        service.get(empty.id).unwrap().status,
+        CampaignStatus::Running
+    );
+}
+
+#[test]
+fn withdrawing_a_channel_consent_fails_only_that_channels_advertising() {
+    let (_dir, db) = fresh_db();
+    add_client(&db, 1, "pme", "te");
+    add_client(&db, 2, "pme", "te");
+    let repo = SqliteCampaignRepository::new(db.clone());
+    let service = Campaigns::new(
+        repo.clone(),
+        SqliteDeliveryQueue::new(db.clone()),
+        FixedClock::new(at(NOW)),
+    );
+    let ad = service
+        .create(
+            draft(
+                vec![Channel::Telegram, Channel::Email],
+                Purpose::Advertising,
+            ),
+            "test",
+        )
+        .unwrap();
+    assert_eq!(service.launch(ad.id).unwrap().enqueued, 4);
+    let info = service
+        .create(draft(vec![Channel::Email], Purpose::Transactional), "test")
+        .unwrap();
+    assert_eq!(service.launch(info.id).unwrap().enqueued, 2);
+    assert_eq!(
+        service
+            .withdraw_channels(ClientId(1), &[Channel::Email, Channel::Sms])
+            .unwrap(),
+        1
+    );
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let failed = |sql: &str| {
+        let mut conn = db.conn().unwrap();
+        diesel::sql_query(sql)
+            .get_result::<Row>(&mut conn)
+            .unwrap()
+            .n
+    };
+    assert_eq!(
+        failed(
+            "SELECT COUNT(*) AS n FROM deliveries WHERE status = 'failed' \
+             AND reason = 'opted_out' AND client_id = 1 AND channel = 'email'"
+        ),
+        1
+    );
+    // Telegram, the transactional e-mail and the other client are untouched.
+    assert_eq!(
+        failed("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'queued'"),
+        5
+    );
+}
+
+#[test]
+fn birthdays_are_counted_in_the_business_timezone() {
+    let (_dir, db) = fresh_db();
+    // Every birthday is on 26 November.
+    add_client(&db, 1, "p", "t");
+    let repo = SqliteCampaignRepository::new(db.clone());
+    // 2026-11-24T22:00Z: still the 24th in UTC, already the 25th in Moscow (UTC+3).
+    let late = NOW + 10 * 3_600_000;
+    let service = Campaigns::new(
+        repo.clone(),
+        SqliteDeliveryQueue::new(db.clone()),
+        FixedClock::new(at(late)),
+    );
+    let mut soon = draft(vec![Channel::Telegram], Purpose::Transactional);
+    soon.audience.birthday_within_days = Some(2);
+    let soon = service.create(soon, "test").unwrap();
+    // The default business timezone is Europe/Moscow: the 25th and 26th.
+    assert_eq!(
+        service.confirmation(soon.id).unwrap().channels[0].recipients,
+        1
+    );
+    let query = AudienceQuery {
+        campaign_id: soon.id,
+        audience: service.get(soon.id).unwrap().draft.audience,
+        purpose: Purpose::Transactional,
+        now: at(late),
+    };
+    assert_eq!(
+        repo.recipients(&query, Channel::Telegram, None, 10)
+            .unwrap()
+            .len(),
+        1
+    );
+    // In UTC the window is the 24th and 25th: nobody.
+    exec(&db, "UPDATE system_settings SET timezone = 'UTC'");
+    assert_eq!(
+        service.confirmation(soon.id).unwrap().channels[0].recipients,
+        0
+    );
+    assert!(repo
+        .recipients(&query, Channel::Telegram, None, 10)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn recurring_occurrences_are_enqueued_once_each() {
+    let (_dir, db) = fresh_db();
+    for id in 1..=2 {
+        add_client(&db, id, "pm", "t");
+    }
+    let repo = SqliteCampaignRepository::new(db.clone());
+    let queue = SqliteDeliveryQueue::new(db.clone());
+    let launch = Campaigns::new(repo.clone(), queue.clone(), FixedClock::new(at(NOW)));
+    let start = NOW + 3_600_000;
+    let mut daily = draft(vec![Channel::Telegram], Purpose::Advertising);
+    daily.schedule = Schedule {
+        kind: ScheduleKind::Daily,
+        start_at: Some(at(start)),
+    };
+    let daily = launch.create(daily, "test").unwrap();
+    assert_eq!(launch.launch(daily.id).unwrap().enqueued, 2);
+    // A one-off scheduled campaign is not the scheduler's business.
+    let mut once = draft(vec![Channel::Telegram], Purpose::Advertising);
+    once.schedule = Schedule {
+        kind: ScheduleKind::At,
+        start_at: Some(at(start)),
+    };
+    let once = launch.create(once, "test").unwrap();
+    launch.launch(once.id).unwrap();
+    assert_eq!(
+        repo.recurring()
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![daily.id]
+    );
+    let pass = |millis: i64| {
+        Campaigns::new(repo.clone(), queue.clone(), FixedClock::new(at(millis)))
+            .schedule_recurring()
+            .unwrap()
+    };
+    // Before the start nothing is due; at the start the launch's run is already there.
+    assert_eq!(pass(NOW), 0);
+    assert_eq!(pass(start + 60_000), 0);
+    assert_eq!(
+        launch.get(daily.id).unwrap().status,
+        CampaignStatus::Running
+    );
+    // The next day: the second occurrence, once, however often the pass runs.
+    assert_eq!(pass(start + 86_400_000 + 60_000), 2);
+    assert_eq!(pass(start + 86_400_000 + 120_000), 0);
+    // Past the catch-up hour a missed occurrence is skipped.
+    assert_eq!(pass(start + 2 * 86_400_000 + 2 * 3_600_000), 0);
+    assert_eq!(pass(start + 3 * 86_400_000), 2);
+    #[derive(QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = Text)]
+        dedupe_key: String,
+    }
+    let mut conn = db.conn().unwrap();
+    let keys: Vec<String> = diesel::sql_query(
+        "SELECT dedupe_key FROM deliveries WHERE campaign_id = ?1 AND client_id = 1 \
+         ORDER BY id",
+    )
+    .bind::<BigInt, _>(daily.id.get())
+    .load::<Key>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|k| k.dedupe_key)
+    .collect();
+    let prefix = format!("campaign:{}:client:1:telegram:step:0:run:", daily.id);
+    assert_eq!(
+        keys,
+        vec![
+            format!("{prefix}2026-11-24"),
+            format!("{prefix}2026-11-25"),
+            format!("{prefix}2026-11-27"),
+        ]
+    );
+    // A cancelled recurring campaign is no longer scheduled.
+    launch
+        .change_status(daily.id, CampaignStatus::Cancelled)
+        .unwrap();
+    assert!(repo.recurring().unwrap().is_empty());
+    assert_eq!(pass(start + 4 * 86_400_000), 0);
 }
