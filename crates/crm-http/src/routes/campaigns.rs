@@ -60,6 +60,22 @@ async fn list_campaigns(
     Ok(web::Json(CampaignPage::new(section, found)))
 }
 
+/// Creates a draft campaign for the staff member: the one body behind `POST /campaigns` and
+/// `POST /communications`.
+async fn create(
+    staff: StaffUser,
+    state: web::Data<AppState>,
+    body: Body<CampaignRequest>,
+    what: &str,
+) -> Result<CreatedJson<CampaignResponse>, ApiError> {
+    staff.require(Role::manages_business, what)?;
+    let draft = body.into_inner().into();
+    let by = actor(&staff);
+    let campaigns = state.campaigns();
+    let created = web::block(move || campaigns.create(draft, &by)).await??;
+    Ok(CreatedJson(created.into()))
+}
+
 /// Creates a complete campaign (a draft with every part validated): audience, channels,
 /// content, schedule and purpose.
 #[api_v2_operation(tags(Campaigns))]
@@ -68,12 +84,7 @@ async fn create_campaign(
     state: web::Data<AppState>,
     body: Body<CampaignRequest>,
 ) -> Result<CreatedJson<CampaignResponse>, ApiError> {
-    staff.require(Role::manages_business, "create campaigns")?;
-    let draft = body.into_inner().into();
-    let by = actor(&staff);
-    let campaigns = state.campaigns();
-    let created = web::block(move || campaigns.create(draft, &by)).await??;
-    Ok(CreatedJson(created.into()))
+    create(staff, state, body, "create campaigns").await
 }
 
 /// Replaces a draft campaign's definition (a launched campaign gets 409 `campaign_launched`),
@@ -124,12 +135,7 @@ async fn create_communication(
     state: web::Data<AppState>,
     body: Body<CampaignRequest>,
 ) -> Result<CreatedJson<CampaignResponse>, ApiError> {
-    staff.require(Role::manages_business, "create communications")?;
-    let draft = body.into_inner().into();
-    let by = actor(&staff);
-    let campaigns = state.campaigns();
-    let created = web::block(move || campaigns.create(draft, &by)).await??;
-    Ok(CreatedJson(created.into()))
+    create(staff, state, body, "create communications").await
 }
 
 /// Launches (or schedules) a campaign: enqueues one delivery per recipient per channel per

@@ -155,6 +155,37 @@ fn missing_or_closed(conn: &mut SqliteConnection, id: i64) -> Result<(), Failure
     }
 }
 
+/// A delivery that is still open (queued or sending): final statuses are never overwritten.
+fn open_delivery(
+    id: i64,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Find<deliveries::table, i64>,
+    diesel::dsl::EqAny<deliveries::status, [&'static str; 2]>,
+> {
+    deliveries::table
+        .find(id)
+        .filter(deliveries::status.eq_any(OPEN))
+}
+
+impl SqliteDeliveryQueue {
+    /// Runs `update` on an open delivery in one immediate transaction; when it changes no row,
+    /// tells a missing delivery (`NotFound`) from a closed one (left as it is).
+    fn update_open(
+        &self,
+        id: i64,
+        update: impl FnOnce(&mut SqliteConnection) -> diesel::QueryResult<usize>,
+    ) -> Result<(), RepoError> {
+        let mut conn = self.db.conn()?;
+        conn.immediate_transaction(|conn| {
+            if update(conn)? == 0 {
+                missing_or_closed(conn, id)?;
+            }
+            Ok::<_, Failure>(())
+        })?;
+        Ok(())
+    }
+}
+
 impl DeliveryQueue for SqliteDeliveryQueue {
     fn enqueue(&self, batch: &[NewDelivery], at: Timestamp) -> Result<usize, RepoError> {
         if batch.is_empty() {
@@ -223,75 +254,45 @@ impl DeliveryQueue for SqliteDeliveryQueue {
 
     fn mark_sent(&self, id: i64, receipt: &SendReceipt, at: Timestamp) -> Result<(), RepoError> {
         let at = at.unix_millis();
-        let mut conn = self.db.conn()?;
-        conn.immediate_transaction(|conn| {
-            let updated = diesel::update(
-                deliveries::table
-                    .find(id)
-                    .filter(deliveries::status.eq_any(OPEN)),
-            )
-            .set((
-                deliveries::status.eq(DeliveryStatus::Sent.code()),
-                deliveries::sent_at.eq(at),
-                deliveries::provider_message_id.eq(receipt.provider_message_id.as_deref()),
-                deliveries::reason.eq(None::<String>),
-                deliveries::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-            if updated == 0 {
-                missing_or_closed(conn, id)?;
-            }
-            Ok::<_, Failure>(())
-        })?;
-        Ok(())
+        self.update_open(id, |conn| {
+            diesel::update(open_delivery(id))
+                .set((
+                    deliveries::status.eq(DeliveryStatus::Sent.code()),
+                    deliveries::sent_at.eq(at),
+                    deliveries::provider_message_id.eq(receipt.provider_message_id.as_deref()),
+                    deliveries::reason.eq(None::<String>),
+                    deliveries::updated_at.eq(at),
+                ))
+                .execute(conn)
+        })
     }
 
     fn retry_later(&self, id: i64, reason: &str, retry_at: Timestamp) -> Result<(), RepoError> {
         let retry_at = retry_at.unix_millis();
-        let mut conn = self.db.conn()?;
-        conn.immediate_transaction(|conn| {
-            let updated = diesel::update(
-                deliveries::table
-                    .find(id)
-                    .filter(deliveries::status.eq_any(OPEN)),
-            )
-            .set((
-                deliveries::status.eq(DeliveryStatus::Queued.code()),
-                deliveries::reason.eq(reason),
-                deliveries::not_before.eq(retry_at),
-                deliveries::claimed_at.eq(None::<i64>),
-                deliveries::updated_at.eq(retry_at),
-            ))
-            .execute(conn)?;
-            if updated == 0 {
-                missing_or_closed(conn, id)?;
-            }
-            Ok::<_, Failure>(())
-        })?;
-        Ok(())
+        self.update_open(id, |conn| {
+            diesel::update(open_delivery(id))
+                .set((
+                    deliveries::status.eq(DeliveryStatus::Queued.code()),
+                    deliveries::reason.eq(reason),
+                    deliveries::not_before.eq(retry_at),
+                    deliveries::claimed_at.eq(None::<i64>),
+                    deliveries::updated_at.eq(retry_at),
+                ))
+                .execute(conn)
+        })
     }
 
     fn mark_failed(&self, id: i64, reason: &str, at: Timestamp) -> Result<(), RepoError> {
         let at = at.unix_millis();
-        let mut conn = self.db.conn()?;
-        conn.immediate_transaction(|conn| {
-            let updated = diesel::update(
-                deliveries::table
-                    .find(id)
-                    .filter(deliveries::status.eq_any(OPEN)),
-            )
-            .set((
-                deliveries::status.eq(DeliveryStatus::Failed.code()),
-                deliveries::reason.eq(reason),
-                deliveries::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-            if updated == 0 {
-                missing_or_closed(conn, id)?;
-            }
-            Ok::<_, Failure>(())
-        })?;
-        Ok(())
+        self.update_open(id, |conn| {
+            diesel::update(open_delivery(id))
+                .set((
+                    deliveries::status.eq(DeliveryStatus::Failed.code()),
+                    deliveries::reason.eq(reason),
+                    deliveries::updated_at.eq(at),
+                ))
+                .execute(conn)
+        })
     }
 
     fn release_stale(&self, older_than: Timestamp) -> Result<usize, RepoError> {
