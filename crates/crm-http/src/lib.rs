@@ -16,6 +16,7 @@ pub mod dto;
 pub mod error;
 pub mod routes;
 pub mod state;
+pub mod wiring;
 
 pub use app::build_app;
 pub use error::ApiError;

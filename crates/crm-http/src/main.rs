@@ -11,12 +11,7 @@ use crm_http::config::{resolve_jwt_secret, Config};
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
 use crm_infra::channels::ChannelsConfig;
 use crm_infra::SqliteDeliveryQueue;
-use crm_infra::{
-    Database, SqliteCertificateRepository, SqliteClientRepository, SqliteInventoryRepository,
-    SqliteLevelRepository, SqliteLoyaltyProgramme, SqliteOperationRepository,
-    SqlitePointsMaintenance, SqliteSettingsRepository, SqliteStaffRepository,
-    SqliteTrafficChannelRepository, SystemClock,
-};
+use crm_infra::{Database, SqliteStaffRepository, SystemClock};
 use crm_staff::StaffAccess;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -106,35 +101,16 @@ fn open(config: Config) -> Result<Runtime, String> {
 }
 
 fn state(runtime: &Runtime) -> AppState {
-    let db = runtime.db.clone();
-    AppState {
-        clients: Arc::new(SqliteClientRepository::new(runtime.db.clone())),
-        staff: Arc::new(SqliteStaffRepository::new(runtime.db.clone())),
-        settings: Arc::new(SqliteSettingsRepository::new(runtime.db.clone())),
-        levels: Arc::new(SqliteLevelRepository::new(runtime.db.clone())),
-        traffic: Arc::new(SqliteTrafficChannelRepository::new(runtime.db.clone())),
-        operations: Arc::new(SqliteOperationRepository::new(runtime.db.clone())),
-        programme: Arc::new(SqliteLoyaltyProgramme::new(runtime.db.clone())),
-        referrals: Arc::new(SqliteLoyaltyProgramme::new(runtime.db.clone())),
-        certificates: Arc::new(SqliteCertificateRepository::new(runtime.db.clone())),
-        points: Arc::new(SqlitePointsMaintenance::new(runtime.db.clone())),
-        roster: crm_http::state::RosterPorts {
-            repo: Arc::new(crm_infra::SqliteRoster::new(runtime.db.clone())),
-            revenue: Arc::new(crm_infra::SqliteRoster::new(runtime.db.clone())),
-            timezone: Arc::new(crm_infra::SqliteRoster::new(runtime.db.clone())),
-        },
-        inventory: Arc::new(SqliteInventoryRepository::new(runtime.db.clone())),
-        campaigns: Arc::new(crm_infra::SqliteCampaignRepository::new(runtime.db.clone())),
-        delivery_queue: Arc::new(crm_infra::SqliteDeliveryQueue::new(runtime.db.clone())),
-        clock: Arc::new(SystemClock),
-        readiness: Arc::new(move || db.ping().map_err(|e| e.to_string())),
-        auth: AuthSettings {
+    crm_http::wiring::sqlite_state(
+        &runtime.db,
+        Arc::new(SystemClock),
+        AuthSettings {
             bot_token: runtime.config.telegram_bot_token.clone(),
             tokens: runtime.tokens.clone(),
             init_data_max_age_seconds: runtime.config.init_data_max_age_seconds,
             owner_telegram_ids: runtime.config.owner_telegram_ids.clone(),
         },
-    }
+    )
 }
 
 /// Settles expired points at once and then every [`POINTS_EXPIRY_INTERVAL`], in the background

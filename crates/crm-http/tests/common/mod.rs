@@ -10,12 +10,7 @@ use crm_core::{Clock, FixedClock, Role, Timestamp};
 use crm_http::auth::init_data;
 use crm_http::auth::jwt::TokenKeys;
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
-use crm_infra::{
-    Database, SqliteCertificateRepository, SqliteClientRepository, SqliteInventoryRepository,
-    SqliteLevelRepository, SqliteLoyaltyProgramme, SqliteOperationRepository,
-    SqlitePointsMaintenance, SqliteSettingsRepository, SqliteStaffRepository,
-    SqliteTrafficChannelRepository,
-};
+use crm_infra::{Database, SqliteStaffRepository};
 use crm_staff::{NewEmployee, StaffRepository};
 use serde_json::Value;
 use std::sync::Arc;
@@ -51,35 +46,16 @@ impl TestApp {
         db.run_migrations().expect("migrations run");
         let clock = Arc::new(FixedClock::new(now));
         let shared_clock: Arc<dyn Clock> = clock.clone();
-        let ping_db = db.clone();
-        let state = AppState {
-            clients: Arc::new(SqliteClientRepository::new(db.clone())),
-            staff: Arc::new(SqliteStaffRepository::new(db.clone())),
-            settings: Arc::new(SqliteSettingsRepository::new(db.clone())),
-            levels: Arc::new(SqliteLevelRepository::new(db.clone())),
-            traffic: Arc::new(SqliteTrafficChannelRepository::new(db.clone())),
-            operations: Arc::new(SqliteOperationRepository::new(db.clone())),
-            programme: Arc::new(SqliteLoyaltyProgramme::new(db.clone())),
-            referrals: Arc::new(SqliteLoyaltyProgramme::new(db.clone())),
-            certificates: Arc::new(SqliteCertificateRepository::new(db.clone())),
-            points: Arc::new(SqlitePointsMaintenance::new(db.clone())),
-            roster: crm_http::state::RosterPorts {
-                repo: Arc::new(crm_infra::SqliteRoster::new(db.clone())),
-                revenue: Arc::new(crm_infra::SqliteRoster::new(db.clone())),
-                timezone: Arc::new(crm_infra::SqliteRoster::new(db.clone())),
-            },
-            inventory: Arc::new(SqliteInventoryRepository::new(db.clone())),
-            campaigns: Arc::new(crm_infra::SqliteCampaignRepository::new(db.clone())),
-            delivery_queue: Arc::new(crm_infra::SqliteDeliveryQueue::new(db.clone())),
-            clock: shared_clock,
-            readiness: Arc::new(move || ping_db.ping().map_err(|e| e.to_string())),
-            auth: AuthSettings {
+        let state = crm_http::wiring::sqlite_state(
+            &db,
+            shared_clock,
+            AuthSettings {
                 bot_token: bot_token.map(str::to_owned),
                 tokens: TokenKeys::new(b"test-secret-0123456789-abcdefghijklmnop", 3_600),
                 init_data_max_age_seconds: 86_400,
                 owner_telegram_ids: vec![OWNER_TG],
             },
-        };
+        );
         Self {
             state,
             clock,
