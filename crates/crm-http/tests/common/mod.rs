@@ -199,3 +199,32 @@ where
     )
     .await
 }
+
+impl TestApp {
+    /// Runs one pass of the delivery worker at the app's clock with the Telegram adapter pointed
+    /// at `telegram_api_base` (a `crm_infra::channels::fake_server::FakeHttp`); every other
+    /// channel is unconfigured, so its due deliveries fail with `channel_not_configured`.
+    pub async fn deliver_due(&self, telegram_api_base: &str) -> crm_comms::delivery::WorkerReport {
+        let base = telegram_api_base.to_owned();
+        let config = crm_infra::channels::ChannelsConfig::from_lookup(&move |name| match name {
+            "TELEGRAM_BOT_TOKEN" => Some("42:fake-bot-token".to_owned()),
+            "TELEGRAM_API_BASE" => Some(base.clone()),
+            _ => None,
+        })
+        .expect("channel configuration");
+        let adapters = config.adapters().expect("adapters");
+        let worker = crm_comms::delivery::DeliveryWorker::new(
+            self.state.delivery_queue.clone(),
+            crm_comms::delivery::WorkerSettings::default(),
+        );
+        worker.run_once(&adapters, self.clock.now()).await
+    }
+}
+
+/// A successful Bot API `sendMessage` answer, for `FakeHttp::start`.
+pub fn telegram_ok(message_id: i64) -> (u16, String) {
+    (
+        200,
+        format!(r#"{{"ok":true,"result":{{"message_id":{message_id}}}}}"#),
+    )
+}

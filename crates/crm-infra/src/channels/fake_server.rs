@@ -1,5 +1,7 @@
 //! Fake providers for the adapter tests: a tiny HTTP responder and an SMTP sink, each on
 //! 127.0.0.1 on a port the OS picks, in a thread that serves a fixed number of exchanges.
+//! Compiled for this crate's tests and, with the `test-support` feature, for other crates'
+//! tests (the HTTP tests point the Telegram adapter at [`FakeHttp`]).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,7 +13,7 @@ use std::time::Duration;
 
 /// A request the fake HTTP server received.
 #[derive(Debug, Clone)]
-pub(crate) struct Recorded {
+pub struct Recorded {
     /// `POST`.
     pub method: String,
     /// Path and query.
@@ -23,6 +25,7 @@ pub(crate) struct Recorded {
 }
 
 impl Recorded {
+    /// The value of a header (name lower-cased).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -30,10 +33,12 @@ impl Recorded {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).expect("json body")
     }
 
+    /// The body as form fields.
     pub fn form(&self) -> Vec<(String, String)> {
         form_decode(&String::from_utf8(self.body.clone()).unwrap())
     }
@@ -69,13 +74,15 @@ fn percent_decode(text: &str) -> String {
 }
 
 /// A fake HTTP server answering each request in turn with the next `(status, body)`.
-pub(crate) struct FakeHttp {
+pub struct FakeHttp {
+    /// `http://127.0.0.1:<port>`.
     pub base: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
     handle: Option<JoinHandle<()>>,
 }
 
 impl FakeHttp {
+    /// Starts serving one scripted response per request, in order.
     pub fn start(responses: Vec<(u16, String)>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -148,7 +155,7 @@ fn serve_one(stream: TcpStream, status: u16, body: &str) -> Recorded {
 }
 
 /// An address on loopback where nothing listens.
-pub(crate) fn closed_port_base() -> String {
+pub fn closed_port_base() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     drop(listener);
@@ -157,7 +164,7 @@ pub(crate) fn closed_port_base() -> String {
 
 /// What the SMTP sink received in one session.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SmtpSession {
+pub struct SmtpSession {
     /// The commands, in order (`EHLO ...`, `MAIL FROM:<...>`, ...).
     pub commands: Vec<String>,
     /// The message after `DATA`, without the final dot.
@@ -165,12 +172,14 @@ pub(crate) struct SmtpSession {
 }
 
 /// A minimal SMTP sink: one session, answering `rcpt_reply` to `RCPT TO`.
-pub(crate) struct SmtpSink {
+pub struct SmtpSink {
+    /// The port it listens on.
     pub port: u16,
     handle: Option<JoinHandle<SmtpSession>>,
 }
 
 impl SmtpSink {
+    /// Starts a sink for one session.
     pub fn start(rcpt_reply: &'static str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -184,6 +193,7 @@ impl SmtpSink {
         }
     }
 
+    /// Waits for the session to end and returns it.
     pub fn finish(mut self) -> SmtpSession {
         self.handle.take().unwrap().join().unwrap()
     }

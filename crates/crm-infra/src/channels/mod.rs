@@ -15,8 +15,8 @@
 //! `docs/channels.md` describes every variable, the webhook format and its signature.
 
 mod email;
-#[cfg(test)]
-pub(crate) mod fake_server;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fake_server;
 mod max;
 mod telegram;
 mod vk;
