@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod model;
+pub mod period;
 pub mod ports;
 pub mod service;
 
