@@ -16,6 +16,7 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use crm_analytics::AnalyticsError;
 use crm_clients::certificates::CertificateError;
 use crm_clients::certificates::CertificateRefusal;
 use crm_clients::loyalty::adjustments::AdjustmentError;
@@ -326,6 +327,18 @@ impl From<TrafficError> for ApiError {
                 err
             }
             TrafficError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<AnalyticsError> for ApiError {
+    fn from(e: AnalyticsError) -> Self {
+        match e {
+            AnalyticsError::NotFound => {
+                ApiError::not_found("not_found", "Nothing with this code or id.")
+            }
+            AnalyticsError::Validation(errors) => ApiError::validation(errors),
+            AnalyticsError::Storage(e) => e.into(),
         }
     }
 }

@@ -16,6 +16,7 @@
 //! Repositories are synchronous (SQLite is) and check a pooled connection out per call, so a
 //! web server runs them on its blocking pool and shares one clone of each as app state.
 
+mod analytics;
 mod campaigns;
 mod certificates;
 pub mod channels;
@@ -23,6 +24,7 @@ mod clients;
 mod clock;
 mod db;
 mod deliveries;
+mod dialogues;
 mod error;
 mod inventory;
 mod levels;
@@ -34,12 +36,14 @@ mod staff;
 mod testing;
 mod traffic;
 
+pub use analytics::SqliteAnalytics;
 pub use campaigns::SqliteCampaignRepository;
 pub use certificates::SqliteCertificateRepository;
 pub use clients::SqliteClientRepository;
 pub use clock::SystemClock;
 pub use db::{database_path, Database, DEFAULT_DATABASE_PATH};
 pub use deliveries::SqliteDeliveryQueue;
+pub use dialogues::SqliteDialogueRepository;
 pub use error::InfraError;
 pub use inventory::SqliteInventoryRepository;
 pub use levels::SqliteLevelRepository;

@@ -8,6 +8,7 @@ pub mod common;
 pub mod inventory;
 pub mod levels;
 pub mod operations;
+pub mod period;
 pub mod points;
 pub mod referral;
 pub mod settings;
