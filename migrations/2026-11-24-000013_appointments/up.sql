@@ -27,6 +27,8 @@ CREATE INDEX appointments_by_client ON appointments (client_id, starts_at);
 CREATE INDEX appointments_by_status ON appointments (status, starts_at);
 CREATE INDEX appointments_by_service ON appointments (service_id, starts_at);
 CREATE INDEX appointments_by_source ON appointments (source, starts_at);
+-- The booking guard: an employee's scheduled appointments overlapping a slot.
+CREATE INDEX appointments_by_employee_status ON appointments (employee_id, status, starts_at);
 
 -- Append-only: every status change of an appointment (the creation included, from NULL).
 CREATE TABLE appointment_status_changes (

@@ -6,10 +6,14 @@
 //! builds this part of the product. It already has the shape every domain crate shares —
 //! `model`, `ports`, `service`, `error` — and depends on nothing that does I/O.
 
+pub mod audience;
 pub mod error;
+pub mod forecast;
 pub mod model;
 pub mod period;
 pub mod ports;
+pub mod sales;
 pub mod service;
+pub mod tower;
 
 pub use error::AnalyticsError;

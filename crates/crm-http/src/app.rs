@@ -88,6 +88,30 @@ fn spec() -> DefaultApiRaw {
                 "Employees: cards with pay terms, categories, timesheets, shifts, payroll runs, \
                  change history and the accruals export (JSON and CSV)",
             ),
+            tag(
+                "Reminders",
+                "Appointment reminders: rules per offset (1 h, 4 h, 1 day, 1 week) and the run",
+            ),
+            tag(
+                "Dialogues",
+                "Every message with every client: the registry, conversations, replies, group sends",
+            ),
+            tag("Dashboard", "The dashboard: today's figures compared with the previous period"),
+            tag(
+                "Analytics",
+                "Statistics tabs: customers, operations, finance (and the other analytics areas)",
+            ),
+            tag(
+                "Appointments",
+                "Appointments and online booking: the diary, status changes, free slots, own bookings",
+            ),
+            tag("Feedback", "Ratings, complaints, suggestions and questions, with answers"),
+            tag("News", "The news feed: posts, the Mini App feed, tracking and per-post stats"),
+            tag(
+                "Control tower",
+                "The control tower (Russian): actions, processes, policy, the 90-day goal, outcomes, \
+                 presets, endpoint specs; the full dashboard and the promotion forecast",
+            ),
             tag("Probes", "Health and readiness"),
         ],
         ..Default::default()
@@ -114,6 +138,7 @@ pub fn build_app(
         .app_data(state)
         .app_data(json)
         .app_data(web::Data::from(settings.code_attempts.clone()))
+        .app_data(web::Data::from(settings.message_limit.clone()))
         .app_data(web::PayloadConfig::new(settings.body_limit_bytes))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
@@ -136,6 +161,15 @@ pub fn build_app(
         .configure(routes::staff::configure)
         .configure(routes::inventory::configure)
         .configure(routes::campaigns::configure)
+        .configure(routes::appointments::configure)
+        .configure(routes::reminders::configure)
+        .configure(routes::dialogues::configure)
+        .configure(routes::dashboard::configure)
+        .configure(routes::analytics_sales::configure)
+        .configure(routes::feedback::configure)
+        .configure(routes::news::configure)
+        .configure(routes::analytics_audience::configure)
+        .configure(routes::control_tower::configure)
         .configure(routes::app::configure)
         .with_json_spec_v3_at(OPENAPI_PATH)
         .with_swagger_ui_at("/docs")

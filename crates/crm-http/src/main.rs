@@ -21,6 +21,8 @@ use std::time::Duration;
 const POINTS_EXPIRY_INTERVAL: Duration = Duration::from_secs(3_600);
 /// How often the scheduler of recurring campaigns enqueues due occurrences (also at start-up).
 const CAMPAIGN_SCHEDULER_INTERVAL: Duration = Duration::from_secs(60);
+/// How often the reminder run enqueues due appointment reminders (also at start-up).
+const REMINDER_INTERVAL: Duration = Duration::from_secs(60);
 /// How often the delivery worker makes a pass (its rate limits are per pass).
 const DELIVERY_INTERVAL: Duration = Duration::from_secs(1);
 /// Every how many passes claims older than the stale limit go back to the queue.
@@ -169,6 +171,37 @@ fn spawn_campaign_scheduler(state: web::Data<AppState>) {
     });
 }
 
+/// Runs the reminder run at once and then every [`REMINDER_INTERVAL`]: each due reminder is
+/// enqueued once per appointment and offset (a unique key shared with the run endpoint), so
+/// repeated passes, restarts and a racing manual run never duplicate a message. Failures are
+/// logged and retried on the next tick; the task never brings the server down.
+fn spawn_reminder_scheduler(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(REMINDER_INTERVAL);
+        loop {
+            ticks.tick().await;
+            let reminders = state.reminders();
+            match web::block(move || reminders.run()).await {
+                Ok(Ok(report)) if report.queued == 0 && report.skipped.is_empty() => {
+                    tracing::debug!("no appointment reminder due")
+                }
+                Ok(Ok(report)) => tracing::info!(
+                    queued = report.queued,
+                    skipped = report.skipped.len(),
+                    "appointment reminders enqueued"
+                ),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "reminder run failed; retrying next minute")
+                }
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "reminder run task failed; retrying next minute"
+                ),
+            }
+        }
+    });
+}
+
 /// The delivery worker over SQLite.
 type Worker = DeliveryWorker<SqliteDeliveryQueue>;
 
@@ -263,6 +296,7 @@ async fn serve(runtime: Runtime, channels: ChannelsConfig) -> std::io::Result<()
     );
     let expiry_state = state.clone();
     let scheduler_state = state.clone();
+    let reminder_state = state.clone();
     let mut server = HttpServer::new(move || crm_http::build_app(state.clone(), &settings))
         .shutdown_timeout(30)
         .bind(address)?;
@@ -271,6 +305,7 @@ async fn serve(runtime: Runtime, channels: ChannelsConfig) -> std::io::Result<()
     }
     spawn_points_expiry(expiry_state);
     spawn_campaign_scheduler(scheduler_state);
+    spawn_reminder_scheduler(reminder_state);
     spawn_delivery_worker(runtime.db.clone(), &channels)?;
     // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
     server.run().await

@@ -11,8 +11,10 @@ use crm_clients::loyalty::{Checkout, ReferralProgrammes};
 use crm_clients::settings::{BusinessSettings, LevelRepository, LoyaltyLevels, SettingsRepository};
 use crm_clients::traffic::{TrafficChannelRepository, TrafficChannels};
 use crm_clients::{ClientBase, ClientRepository};
+use crm_comms::appointments::{AppointmentRepository, Appointments};
 use crm_comms::campaigns::{CampaignRepository, Campaigns};
 use crm_comms::delivery::DeliveryQueue;
+use crm_comms::dialogues::{DialogueRepository, Dialogues};
 use crm_core::Clock;
 use crm_inventory::{Inventory, LocationRepository, ProductRepository, StockLedger};
 use crm_staff::roster::ports::{AttributedRevenue, BusinessTimezone, RosterRepository};
@@ -56,8 +58,26 @@ impl<T: ProductRepository + LocationRepository + StockLedger + Send + Sync> Inve
 pub type SharedInventory = Arc<dyn InventoryStore>;
 /// Shared storage of campaigns, their audience, tracking and statistics.
 pub type SharedCampaigns = Arc<dyn CampaignRepository + Send + Sync>;
+/// Shared storage of news posts, their tracking and statistics.
+pub type SharedNews = Arc<dyn crm_comms::news::NewsRepository + Send + Sync>;
 /// The shared delivery queue every outbound message is enqueued in.
 pub type SharedDeliveryQueue = Arc<dyn DeliveryQueue + Send + Sync>;
+/// Shared storage of messages, conversations and group sends.
+pub type SharedDialogues = Arc<dyn DialogueRepository + Send + Sync>;
+/// Shared storage of reminder rules and recorded reminders.
+pub type SharedReminders = Arc<dyn crm_comms::reminders::ReminderRepository + Send + Sync>;
+/// Shared storage of the sales figures, with the business's calendar.
+pub type SharedSalesFigures = Arc<dyn crm_analytics::sales::SalesStore>;
+/// Shared storage of the audience figures (ratings, levels, page views, marketing), with the
+/// business's calendar.
+pub type SharedAudienceFigures = Arc<dyn crm_analytics::audience::AudienceSource + Send + Sync>;
+/// Shared storage of appointments and what booking reads.
+pub type SharedAppointments = Arc<dyn AppointmentRepository + Send + Sync>;
+/// Shared storage of feedback: ratings, complaints, suggestions, questions and answers.
+pub type SharedFeedback = Arc<dyn crm_comms::feedback::FeedbackRepository + Send + Sync>;
+/// Shared storage of the control tower (figures, processes, policy, goal, forecasts), with the
+/// business's calendar.
+pub type SharedTower = Arc<dyn crm_analytics::tower::TowerPorts + Send + Sync>;
 /// A shared clock.
 pub type SharedClock = Arc<dyn Clock>;
 /// Checks that storage answers (for `/ready`).
@@ -96,6 +116,8 @@ pub struct HttpSettings {
     pub cors_allow_origins: Vec<String>,
     /// Failed payment-code attempts, shared by every worker.
     pub code_attempts: Arc<crate::attempts::FailedAttempts>,
+    /// Messages per client from the Mini App, shared by every worker.
+    pub message_limit: Arc<crate::rate_limit::RateLimiter>,
 }
 
 impl Default for HttpSettings {
@@ -104,6 +126,7 @@ impl Default for HttpSettings {
             body_limit_bytes: 256 * 1024,
             cors_allow_origins: Vec::new(),
             code_attempts: Arc::default(),
+            message_limit: Arc::default(),
         }
     }
 }
@@ -137,8 +160,24 @@ pub struct AppState {
     pub inventory: SharedInventory,
     /// Campaigns (communications).
     pub campaigns: SharedCampaigns,
+    /// News posts, their tracking and statistics.
+    pub news: SharedNews,
     /// The delivery queue campaigns enqueue their messages in.
     pub delivery_queue: SharedDeliveryQueue,
+    /// Messages and conversations with clients.
+    pub dialogues: SharedDialogues,
+    /// Reminder rules and recorded reminders.
+    pub reminders: SharedReminders,
+    /// Sales figures: the dashboard summary and the customers, operations and finance tabs.
+    pub sales_figures: SharedSalesFigures,
+    /// Audience figures: the ratings, levels, page-go and marketing tabs and page views.
+    pub audience_figures: SharedAudienceFigures,
+    /// Appointments and online booking.
+    pub appointments: SharedAppointments,
+    /// Feedback and its answers.
+    pub feedback: SharedFeedback,
+    /// The control tower's storage.
+    pub tower: SharedTower,
     /// Time.
     pub clock: SharedClock,
     /// Readiness probe.
@@ -241,6 +280,66 @@ impl AppState {
             self.delivery_queue.clone(),
             self.clock.clone(),
         )
+    }
+
+    /// The dialogue use cases: messages, replies, the registry, group sends (segments,
+    /// consents and contacts read through the campaigns' audience query).
+    pub fn dialogues(&self) -> Dialogues<SharedDialogues, SharedCampaigns, SharedClock> {
+        Dialogues::new(
+            self.dialogues.clone(),
+            self.campaigns.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    /// The reminder use cases: the rules and the reminder run.
+    pub fn reminders(&self) -> crm_comms::reminders::Reminders<SharedReminders, SharedClock> {
+        crm_comms::reminders::Reminders::new(self.reminders.clone(), self.clock.clone())
+    }
+
+    /// The feedback use cases: ratings, complaints, the list, the averages, answers.
+    pub fn feedback(&self) -> crm_comms::feedback::FeedbackBook<SharedFeedback, SharedClock> {
+        crm_comms::feedback::FeedbackBook::new(self.feedback.clone(), self.clock.clone())
+    }
+
+    /// The sales analytics: the dashboard summary and the customers, operations and finance
+    /// tabs.
+    pub fn sales_analytics(
+        &self,
+    ) -> crm_analytics::sales::SalesAnalytics<SharedSalesFigures, SharedClock> {
+        crm_analytics::sales::SalesAnalytics::new(self.sales_figures.clone(), self.clock.clone())
+    }
+
+    /// The control tower's use cases: the view, processes, policy, goal, presets, forecast.
+    pub fn control_tower(
+        &self,
+    ) -> crm_analytics::tower::ControlTower<SharedTower, SharedTower, SharedClock> {
+        crm_analytics::tower::ControlTower::new(
+            self.tower.clone(),
+            self.tower.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    /// The audience analytics: the ratings, levels, page-go and marketing tabs and the Mini
+    /// App's page-view tracking.
+    pub fn audience_analytics(
+        &self,
+    ) -> crm_analytics::audience::AudienceAnalytics<SharedAudienceFigures, SharedClock> {
+        crm_analytics::audience::AudienceAnalytics::new(
+            self.audience_figures.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    /// The appointment use cases: booking (admin and app), the diary, status changes, slots.
+    pub fn appointments(&self) -> Appointments<SharedAppointments, SharedClock> {
+        Appointments::new(self.appointments.clone(), self.clock.clone())
+    }
+
+    /// The news use cases: posts, the feed, tracking, statistics.
+    pub fn news(&self) -> crm_comms::news::News<SharedNews, SharedClock> {
+        crm_comms::news::News::new(self.news.clone(), self.clock.clone())
     }
 
     /// Staff access use cases.

@@ -42,6 +42,7 @@ async fn every_staff_role_reads_the_defaults() {
                             "points_deferral_days": 0, "refund_claws_back_referrals": true},
                 "communications": {"marketing_touch_cap": 3, "marketing_touch_period_days": 7,
                                    "conversion_window_hours": 72},
+                "booking": {"min_notice_minutes": 60, "horizon_days": 60, "slot_step_minutes": 15},
                 "updated_at": null,
                 "updated_by": null
             })

@@ -17,6 +17,7 @@
 //! web server runs them on its blocking pool and shares one clone of each as app state.
 
 mod analytics;
+mod appointments;
 mod campaigns;
 mod certificates;
 pub mod channels;
@@ -26,9 +27,12 @@ mod db;
 mod deliveries;
 mod dialogues;
 mod error;
+mod feedback;
 mod inventory;
 mod levels;
+mod news;
 mod operations;
+mod reminders;
 mod schema;
 mod settings;
 mod staff;
@@ -37,6 +41,7 @@ mod testing;
 mod traffic;
 
 pub use analytics::SqliteAnalytics;
+pub use appointments::SqliteAppointmentRepository;
 pub use campaigns::SqliteCampaignRepository;
 pub use certificates::SqliteCertificateRepository;
 pub use clients::SqliteClientRepository;
@@ -45,9 +50,12 @@ pub use db::{database_path, Database, DEFAULT_DATABASE_PATH};
 pub use deliveries::SqliteDeliveryQueue;
 pub use dialogues::SqliteDialogueRepository;
 pub use error::InfraError;
+pub use feedback::SqliteFeedbackRepository;
 pub use inventory::SqliteInventoryRepository;
 pub use levels::SqliteLevelRepository;
+pub use news::SqliteNewsRepository;
 pub use operations::{SqliteLoyaltyProgramme, SqliteOperationRepository, SqlitePointsMaintenance};
+pub use reminders::SqliteReminderRepository;
 pub use settings::SqliteSettingsRepository;
 pub use staff::{SqliteRoster, SqliteStaffRepository};
 pub use traffic::SqliteTrafficChannelRepository;

@@ -10,6 +10,7 @@ use crate::error::{corrupt, stored_time, Failure};
 use crate::schema::{system_settings, system_settings_changes};
 use crm_clients::loyalty::LoyaltyRules;
 use crm_clients::model::Email;
+use crm_clients::settings::model::BookingSettings;
 use crm_clients::settings::{
     CommunicationSettings, CompanyProfile, Currency, SettingChangeRecord, SettingsRepository,
     SettingsUpdatePlan, SystemSettings, Timezone,
@@ -113,6 +114,8 @@ impl SettingsRow {
             },
             loyalty,
             communications,
+            // Read by `read_booking`; these columns belong to the appointments' table map.
+            booking: BookingSettings::default(),
             version: self.version,
             updated_at: self
                 .updated_at
@@ -221,6 +224,38 @@ impl ChangeRow {
     }
 }
 
+/// The online booking columns of the settings row (the defaults without the row).
+fn read_booking(conn: &mut SqliteConnection) -> Result<BookingSettings, Failure> {
+    use crate::appointments::schema::system_settings as booking;
+    let row: Option<(i64, i64, i64)> = booking::table
+        .find(SETTINGS_ROW)
+        .select((
+            booking::booking_min_notice_minutes,
+            booking::booking_horizon_days,
+            booking::booking_slot_step_minutes,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((notice, horizon, step)) = row else {
+        return Ok(BookingSettings::default());
+    };
+    Ok(BookingSettings {
+        min_notice_minutes: days(notice, "settings booking_min_notice_minutes")?,
+        horizon_days: days(horizon, "settings booking_horizon_days")?,
+        slot_step_minutes: days(step, "settings booking_slot_step_minutes")?,
+    })
+}
+
+/// The settings with their online booking section.
+fn read_settings(conn: &mut SqliteConnection) -> Result<Option<SystemSettings>, Failure> {
+    let Some(row) = read(conn)? else {
+        return Ok(None);
+    };
+    let mut settings = row.into_settings()?;
+    settings.booking = read_booking(conn)?;
+    Ok(Some(settings))
+}
+
 fn read(conn: &mut SqliteConnection) -> Result<Option<SettingsRow>, Failure> {
     Ok(system_settings::table
         .find(SETTINGS_ROW)
@@ -232,10 +267,7 @@ fn read(conn: &mut SqliteConnection) -> Result<Option<SettingsRow>, Failure> {
 impl SettingsRepository for SqliteSettingsRepository {
     fn get(&self) -> Result<SystemSettings, RepoError> {
         let mut conn = self.db.conn()?;
-        match read(&mut conn)? {
-            Some(row) => row.into_settings(),
-            None => Ok(SystemSettings::default()),
-        }
+        Ok(read_settings(&mut conn)?.unwrap_or_default())
     }
 
     fn loyalty_rules(&self) -> Result<LoyaltyRules, RepoError> {
@@ -269,6 +301,18 @@ impl SettingsRepository for SqliteSettingsRepository {
             if changed == 0 {
                 return Ok(None);
             }
+            {
+                use crate::appointments::schema::system_settings as booking;
+                diesel::update(booking::table.find(SETTINGS_ROW))
+                    .set((
+                        booking::booking_min_notice_minutes
+                            .eq(i64::from(plan.booking.min_notice_minutes)),
+                        booking::booking_horizon_days.eq(i64::from(plan.booking.horizon_days)),
+                        booking::booking_slot_step_minutes
+                            .eq(i64::from(plan.booking.slot_step_minutes)),
+                    ))
+                    .execute(conn)?;
+            }
             let actor = plan.actor.to_string();
             let rows: Vec<NewChangeRow<'_>> = plan
                 .changes
@@ -286,10 +330,7 @@ impl SettingsRepository for SqliteSettingsRepository {
                     .values(&rows)
                     .execute(conn)?;
             }
-            read(conn)?
-                .map(SettingsRow::into_settings)
-                .transpose()
-                .map_err(Failure)
+            read_settings(conn)
         });
         Ok(updated?)
     }
@@ -348,6 +389,7 @@ mod tests {
             company,
             loyalty,
             communications: current.communications,
+            booking: current.booking,
             actor: Actor::Employee(EmployeeId(3)),
             at: at(millis),
         }
@@ -409,6 +451,44 @@ mod tests {
         assert_eq!(fields.len(), 2);
         assert!(fields.contains(&"communications.marketing_touch_cap"));
         assert!(fields.contains(&"communications.conversion_window_hours"));
+    }
+
+    #[test]
+    fn booking_settings_are_read_written_and_audited() {
+        use crm_clients::settings::model::{changed_booking, BookingUpdate};
+        let (_dir, db) = fresh_db();
+        let repo = SqliteSettingsRepository::new(db);
+        let current = repo.get().unwrap();
+        assert_eq!(current.booking, BookingSettings::default());
+        let mut change = plan(
+            &current,
+            CompanyUpdate::default(),
+            LoyaltyRulesUpdate::default(),
+            T0,
+        );
+        change.booking = current.booking.updated(BookingUpdate {
+            min_notice_minutes: Some(0),
+            slot_step_minutes: Some(30),
+            ..Default::default()
+        });
+        change.changes = changed_booking(&current.booking, &change.booking);
+        let stored = repo.update(&change).unwrap().expect("at the version");
+        assert_eq!(
+            stored.booking,
+            BookingSettings {
+                min_notice_minutes: 0,
+                horizon_days: 60,
+                slot_step_minutes: 30
+            }
+        );
+        assert_eq!(repo.get().unwrap(), stored);
+        let history = repo.history(PageRequest::default()).unwrap();
+        let mut fields: Vec<_> = history.items.iter().map(|c| c.field.as_str()).collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            ["booking.min_notice_minutes", "booking.slot_step_minutes"]
+        );
     }
 
     #[test]

@@ -238,6 +238,126 @@ pub fn changed_communications(
     .collect()
 }
 
+/// Longest minimum notice of an online booking, minutes (one week).
+pub const MAX_BOOKING_MIN_NOTICE_MINUTES: u32 = 10_080;
+/// Longest online booking horizon, days.
+pub const MAX_BOOKING_HORIZON_DAYS: u32 = 365;
+/// Shortest step between offered booking slots, minutes.
+pub const MIN_BOOKING_SLOT_STEP_MINUTES: u32 = 5;
+/// Longest step between offered booking slots, minutes.
+pub const MAX_BOOKING_SLOT_STEP_MINUTES: u32 = 240;
+
+/// The online booking settings: the least notice, the horizon and the slot step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingSettings {
+    /// Least time between now and a start booked from the app, minutes (0–10080).
+    pub min_notice_minutes: u32,
+    /// How many days ahead a client may book from the app (1–365).
+    pub horizon_days: u32,
+    /// Step between the free starts the app offers, minutes (5–240).
+    pub slot_step_minutes: u32,
+}
+
+impl Default for BookingSettings {
+    fn default() -> Self {
+        Self {
+            min_notice_minutes: 60,
+            horizon_days: 60,
+            slot_step_minutes: 15,
+        }
+    }
+}
+
+/// Command: change the online booking settings. Only what is named changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BookingUpdate {
+    /// Minimum notice, minutes.
+    pub min_notice_minutes: Option<u32>,
+    /// Horizon, days.
+    pub horizon_days: Option<u32>,
+    /// Slot step, minutes.
+    pub slot_step_minutes: Option<u32>,
+}
+
+impl BookingSettings {
+    /// The settings with an update applied.
+    pub fn updated(&self, update: BookingUpdate) -> BookingSettings {
+        BookingSettings {
+            min_notice_minutes: update.min_notice_minutes.unwrap_or(self.min_notice_minutes),
+            horizon_days: update.horizon_days.unwrap_or(self.horizon_days),
+            slot_step_minutes: update.slot_step_minutes.unwrap_or(self.slot_step_minutes),
+        }
+    }
+
+    /// Checks the ranges; fields are named `booking.<field>`.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let errors: Vec<FieldError> = [
+            (
+                "min_notice_minutes",
+                self.min_notice_minutes,
+                0,
+                MAX_BOOKING_MIN_NOTICE_MINUTES,
+            ),
+            (
+                "horizon_days",
+                self.horizon_days,
+                1,
+                MAX_BOOKING_HORIZON_DAYS,
+            ),
+            (
+                "slot_step_minutes",
+                self.slot_step_minutes,
+                MIN_BOOKING_SLOT_STEP_MINUTES,
+                MAX_BOOKING_SLOT_STEP_MINUTES,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, value, min, max)| !(*min..=*max).contains(value))
+        .map(|(field, _, min, max)| {
+            FieldError::new(
+                format!("booking.{field}"),
+                format!("must be between {min} and {max}"),
+            )
+        })
+        .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The fields that differ between two booking settings (`booking.<field>`), in a stable order,
+/// with their JSON values.
+pub fn changed_booking(before: &BookingSettings, after: &BookingSettings) -> Vec<SettingChange> {
+    [
+        (
+            "booking.min_notice_minutes",
+            before.min_notice_minutes,
+            after.min_notice_minutes,
+        ),
+        (
+            "booking.horizon_days",
+            before.horizon_days,
+            after.horizon_days,
+        ),
+        (
+            "booking.slot_step_minutes",
+            before.slot_step_minutes,
+            after.slot_step_minutes,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, old, new)| old != new)
+    .map(|(field, old, new)| SettingChange {
+        field: field.to_owned(),
+        old_value: Value::from(old),
+        new_value: Value::from(new),
+    })
+    .collect()
+}
+
 /// The one settings record of the business.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SystemSettings {
@@ -247,6 +367,8 @@ pub struct SystemSettings {
     pub loyalty: LoyaltyRules,
     /// Communication settings (touch cap, conversion window).
     pub communications: CommunicationSettings,
+    /// Online booking settings (notice, horizon, slot step).
+    pub booking: BookingSettings,
     /// Bumped by every change; guards concurrent updates.
     pub version: i64,
     /// Last changed; `None` while the defaults were never changed.
@@ -302,6 +424,8 @@ pub struct SettingsUpdate {
     pub loyalty: LoyaltyRulesUpdate,
     /// Communication setting changes.
     pub communications: CommunicationUpdate,
+    /// Online booking setting changes.
+    pub booking: BookingUpdate,
 }
 
 impl CompanyProfile {
@@ -441,6 +565,8 @@ pub struct SettingsUpdatePlan {
     pub loyalty: LoyaltyRules,
     /// The new communication settings.
     pub communications: CommunicationSettings,
+    /// The new online booking settings.
+    pub booking: BookingSettings,
     /// One audit entry per changed field.
     pub changes: Vec<SettingChange>,
     /// Who changed it.

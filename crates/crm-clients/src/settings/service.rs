@@ -4,8 +4,9 @@
 use crate::loyalty::levels::Level;
 use crate::settings::error::SettingsError;
 use crate::settings::model::{
-    changed_communications, changed_fields, LevelRecord, LevelUpdate, NewLevel, NewLevelRecord,
-    SettingChangeRecord, SettingsUpdate, SettingsUpdatePlan, SystemSettings, ThresholdKind,
+    changed_booking, changed_communications, changed_fields, LevelRecord, LevelUpdate, NewLevel,
+    NewLevelRecord, SettingChangeRecord, SettingsUpdate, SettingsUpdatePlan, SystemSettings,
+    ThresholdKind,
 };
 use crate::settings::ports::{LevelRepository, SettingsRepository};
 use crm_core::{Actor, Clock, FieldError, LevelId, Page, PageRequest};
@@ -42,6 +43,7 @@ impl<R: SettingsRepository, C: Clock> BusinessSettings<R, C> {
             let company = current.company.updated(update.company.clone());
             let loyalty = current.loyalty.updated(update.loyalty.clone());
             let communications = current.communications.updated(update.communications);
+            let booking = current.booking.updated(update.booking);
             let mut errors = company.validate().err().unwrap_or_default();
             if let Err(rules) = loyalty.validate() {
                 errors.extend(
@@ -51,6 +53,7 @@ impl<R: SettingsRepository, C: Clock> BusinessSettings<R, C> {
                 );
             }
             errors.extend(communications.validate().err().unwrap_or_default());
+            errors.extend(booking.validate().err().unwrap_or_default());
             if !errors.is_empty() {
                 return Err(SettingsError::Validation(errors));
             }
@@ -60,6 +63,7 @@ impl<R: SettingsRepository, C: Clock> BusinessSettings<R, C> {
                 &current.communications,
                 &communications,
             ));
+            changes.extend(changed_booking(&current.booking, &booking));
             if changes.is_empty() {
                 return Ok(current);
             }
@@ -68,6 +72,7 @@ impl<R: SettingsRepository, C: Clock> BusinessSettings<R, C> {
                 company,
                 loyalty,
                 communications,
+                booking,
                 changes,
                 actor,
                 at: self.clock.now(),
@@ -220,6 +225,7 @@ mod tests {
                     company: plan.company.clone(),
                     loyalty: plan.loyalty,
                     communications: plan.communications,
+                    booking: plan.booking,
                     version: 1,
                     updated_at: Some(plan.at),
                     updated_by: Some(plan.actor),
@@ -245,6 +251,7 @@ mod tests {
                         conversion_window_hours: Some(72),
                         ..Default::default()
                     },
+                    booking: Default::default(),
                 },
                 ACTOR,
             )
@@ -298,6 +305,7 @@ mod tests {
                         marketing_touch_period_days: Some(0),
                         ..Default::default()
                     },
+                    booking: Default::default(),
                 },
                 ACTOR,
             )

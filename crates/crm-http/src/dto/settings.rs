@@ -5,8 +5,10 @@ use crate::dto::common::{double_option, DecimalInput, FieldErrors};
 use crm_clients::loyalty::LoyaltyRules;
 use crm_clients::model::Email;
 use crm_clients::settings::model::{
-    MAX_ADDRESS_CHARS, MAX_COMPANY_TEXT_CHARS, MAX_CONVERSION_WINDOW_HOURS,
-    MAX_MARKETING_TOUCH_CAP, MAX_MARKETING_TOUCH_PERIOD_DAYS,
+    BookingSettings, BookingUpdate, MAX_ADDRESS_CHARS, MAX_BOOKING_HORIZON_DAYS,
+    MAX_BOOKING_MIN_NOTICE_MINUTES, MAX_BOOKING_SLOT_STEP_MINUTES, MAX_COMPANY_TEXT_CHARS,
+    MAX_CONVERSION_WINDOW_HOURS, MAX_MARKETING_TOUCH_CAP, MAX_MARKETING_TOUCH_PERIOD_DAYS,
+    MIN_BOOKING_SLOT_STEP_MINUTES,
 };
 use crm_clients::settings::{
     CommunicationSettings, CommunicationUpdate, CompanyProfile, CompanyUpdate, Currency,
@@ -103,6 +105,27 @@ impl From<CommunicationSettings> for CommunicationsResponse {
     }
 }
 
+/// The online booking settings.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct BookingResponse {
+    /// Least time between now and a start booked from the app, minutes.
+    pub min_notice_minutes: u32,
+    /// How many days ahead a client may book from the app.
+    pub horizon_days: u32,
+    /// Step between the free starts the app offers, minutes.
+    pub slot_step_minutes: u32,
+}
+
+impl From<BookingSettings> for BookingResponse {
+    fn from(b: BookingSettings) -> Self {
+        Self {
+            min_notice_minutes: b.min_notice_minutes,
+            horizon_days: b.horizon_days,
+            slot_step_minutes: b.slot_step_minutes,
+        }
+    }
+}
+
 /// The system settings.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct SettingsResponse {
@@ -112,6 +135,8 @@ pub struct SettingsResponse {
     pub loyalty: LoyaltyRulesResponse,
     /// Communication settings: touch-frequency cap and conversion window.
     pub communications: CommunicationsResponse,
+    /// Online booking settings: minimum notice, horizon, slot step.
+    pub booking: BookingResponse,
     /// Last changed; `null` while the defaults were never changed.
     pub updated_at: Option<Timestamp>,
     /// Who changed them last: `employee:<id>`.
@@ -124,6 +149,7 @@ impl From<SystemSettings> for SettingsResponse {
             company: s.company.into(),
             loyalty: s.loyalty.into(),
             communications: s.communications.into(),
+            booking: s.booking.into(),
             updated_at: s.updated_at,
             updated_by: s.updated_by.map(|a| a.to_string()),
         }
@@ -188,6 +214,18 @@ pub struct CommunicationsRequest {
     pub conversion_window_hours: Option<i64>,
 }
 
+/// Changes to the online booking settings: absent fields stay.
+#[derive(Debug, Default, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct BookingRequest {
+    /// Least notice of an app booking, minutes (0–10080).
+    pub min_notice_minutes: Option<i64>,
+    /// How many days ahead the app books (1–365).
+    pub horizon_days: Option<i64>,
+    /// Step between offered free starts, minutes (5–240).
+    pub slot_step_minutes: Option<i64>,
+}
+
 /// Changes the system settings; only the named fields change. Every changed field is audited.
 #[derive(Debug, Default, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
@@ -198,6 +236,8 @@ pub struct UpdateSettingsRequest {
     pub loyalty: Option<LoyaltyRulesRequest>,
     /// Communication setting changes.
     pub communications: Option<CommunicationsRequest>,
+    /// Online booking setting changes.
+    pub booking: Option<BookingRequest>,
 }
 
 fn days(field: &str, raw: i64, min: i64, max: i64) -> Result<u32, FieldError> {
@@ -274,6 +314,38 @@ fn communications_update(f: &mut FieldErrors, r: CommunicationsRequest) -> Commu
     }
 }
 
+fn booking_update(f: &mut FieldErrors, r: BookingRequest) -> BookingUpdate {
+    const NOTICE: &str = "booking.min_notice_minutes";
+    const HORIZON: &str = "booking.horizon_days";
+    const STEP: &str = "booking.slot_step_minutes";
+    let bound = |m: u32| i64::from(m);
+    BookingUpdate {
+        min_notice_minutes: r.min_notice_minutes.and_then(|v| {
+            f.take(
+                NOTICE,
+                days(NOTICE, v, 0, bound(MAX_BOOKING_MIN_NOTICE_MINUTES)),
+            )
+        }),
+        horizon_days: r.horizon_days.and_then(|v| {
+            f.take(
+                HORIZON,
+                days(HORIZON, v, 1, bound(MAX_BOOKING_HORIZON_DAYS)),
+            )
+        }),
+        slot_step_minutes: r.slot_step_minutes.and_then(|v| {
+            f.take(
+                STEP,
+                days(
+                    STEP,
+                    v,
+                    bound(MIN_BOOKING_SLOT_STEP_MINUTES),
+                    bound(MAX_BOOKING_SLOT_STEP_MINUTES),
+                ),
+            )
+        }),
+    }
+}
+
 impl TryFrom<UpdateSettingsRequest> for SettingsUpdate {
     type Error = Vec<FieldError>;
 
@@ -283,6 +355,7 @@ impl TryFrom<UpdateSettingsRequest> for SettingsUpdate {
             company: company_update(&mut f, r.company.unwrap_or_default()),
             loyalty: loyalty_update(&mut f, r.loyalty.unwrap_or_default()),
             communications: communications_update(&mut f, r.communications.unwrap_or_default()),
+            booking: booking_update(&mut f, r.booking.unwrap_or_default()),
         };
         f.finish(update)
     }

@@ -14,6 +14,10 @@ use crm_analytics::ports::BusinessCalendar;
 use crm_core::RepoError;
 use diesel::prelude::*;
 
+mod audience;
+mod sales;
+mod tower;
+
 /// The analytics adapter over the database.
 #[derive(Debug, Clone)]
 pub struct SqliteAnalytics {

@@ -227,16 +227,22 @@ fn insert_rewards(
     Ok(())
 }
 
-/// Re-evaluates one client's level from their stored figures.
+/// Re-evaluates one client's level from their stored figures at `at`; a change of level is
+/// recorded in `client_level_changes` (the levels analytics tab reads it).
 pub(crate) fn reevaluate_level(
     conn: &mut SqliteConnection,
     client: i64,
     levels: &[Level],
+    at: Timestamp,
 ) -> Result<(), diesel::result::Error> {
-    let (total_spent, purchase_count) = clients::table
+    let (total_spent, purchase_count, current) = clients::table
         .find(client)
-        .select((clients::total_spent, clients::purchase_count))
-        .first::<(i64, i64)>(conn)?;
+        .select((
+            clients::total_spent,
+            clients::purchase_count,
+            clients::level_id,
+        ))
+        .first::<(i64, i64, Option<i64>)>(conn)?;
     let needs_referrals = levels
         .iter()
         .any(|l| matches!(l.threshold, LevelThreshold::Referrals(_)));
@@ -255,10 +261,22 @@ pub(crate) fn reevaluate_level(
         referrals,
     };
     let level = level_for(levels, &progress).map(|l| l.id.get());
+    if level == current {
+        return Ok(());
+    }
     diesel::update(clients::table.find(client))
         .set(clients::level_id.eq(level))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO client_level_changes (client_id, from_level_id, to_level_id, at) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(client)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>, _>(current)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>, _>(level)
+    .bind::<diesel::sql_types::BigInt, _>(at.unix_millis())
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Spends `amount` of a certificate for a purchase, if it still holds it and is valid.
@@ -524,11 +542,11 @@ impl OperationRepository for SqliteOperationRepository {
                         clients::last_purchase_at.eq(Some(plan.at.unix_millis())),
                     ))
                     .execute(conn)?;
-                reevaluate_level(conn, plan.client_id.get(), &plan.levels)?;
+                reevaluate_level(conn, plan.client_id.get(), &plan.levels, plan.at)?;
                 if count_before == 0 {
                     if let Some(referrer) = referrer {
                         // A first purchase makes this client an effective referral.
-                        reevaluate_level(conn, referrer, &plan.levels)?;
+                        reevaluate_level(conn, referrer, &plan.levels, plan.at)?;
                     }
                 }
                 Ok(id)
@@ -627,7 +645,7 @@ impl OperationRepository for SqliteOperationRepository {
                         clients::purchase_count.eq(clients::purchase_count - count_change),
                     ))
                     .execute(conn)?;
-                reevaluate_level(conn, purchase.client_id.get(), &plan.levels)?;
+                reevaluate_level(conn, purchase.client_id.get(), &plan.levels, plan.at)?;
                 Ok(id)
             })
             .map_err(CommitRefusal::from)?;

@@ -1,0 +1,97 @@
+//! [`RateLimiter`]: a sliding-window limit on requests per key (a client writing from the Mini
+//! App), shared by every worker of the server.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Messages a client may write per window by default.
+pub const DEFAULT_MESSAGES: usize = 20;
+/// The default window: ten minutes.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(600);
+/// Keys kept before idle ones are forgotten.
+const PRUNE_AT: usize = 10_000;
+
+/// At most `max` requests per key within any `window`.
+#[derive(Debug)]
+pub struct RateLimiter {
+    max: usize,
+    window: Duration,
+    seen: Mutex<HashMap<i64, VecDeque<Instant>>>,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        Self::new(DEFAULT_MESSAGES, DEFAULT_WINDOW)
+    }
+}
+
+impl RateLimiter {
+    /// A limiter of `max` requests per `window` and key.
+    pub fn new(max: usize, window: Duration) -> Self {
+        Self {
+            max,
+            window,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts a request of `key` now when it is within the limit; otherwise says how many
+    /// whole seconds to wait (at least 1) and counts nothing.
+    pub fn try_acquire(&self, key: i64) -> Result<(), u64> {
+        self.try_acquire_at(key, Instant::now())
+    }
+
+    fn try_acquire_at(&self, key: i64, now: Instant) -> Result<(), u64> {
+        let Ok(mut seen) = self.seen.lock() else {
+            return Err(self.window.as_secs().max(1));
+        };
+        if seen.len() >= PRUNE_AT {
+            let window = self.window;
+            seen.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < window)
+            });
+        }
+        let times = seen.entry(key).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            times.pop_front();
+        }
+        if times.len() >= self.max {
+            let wait = times
+                .front()
+                .map(|t| self.window.saturating_sub(now.duration_since(*t)))
+                .unwrap_or(self.window);
+            return Err(wait.as_secs().max(1) + u64::from(wait.subsec_nanos() > 0));
+        }
+        times.push_back(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_over_the_limit_waits_for_the_oldest_to_leave_the_window() {
+        let limiter = RateLimiter::new(2, Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert_eq!(limiter.try_acquire_at(7, t0), Ok(()));
+        assert_eq!(
+            limiter.try_acquire_at(7, t0 + Duration::from_secs(10)),
+            Ok(())
+        );
+        let refused = limiter.try_acquire_at(7, t0 + Duration::from_secs(20));
+        assert_eq!(refused, Err(40));
+        assert_eq!(limiter.try_acquire_at(8, t0), Ok(()), "keys are separate");
+        assert_eq!(
+            limiter.try_acquire_at(7, t0 + Duration::from_secs(60)),
+            Ok(())
+        );
+    }
+}

@@ -1,0 +1,638 @@
+//! Dialogues through the real app: a client's message via `tma` (the client is created on
+//! first contact) and the unanswered registry, a reply that reaches a fake Telegram Bot API and
+//! turns `sent`, the registry's filters, group sends by ids and by tag, every bad input with
+//! nothing written, the rate limit and the roles.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use actix_web::test::TestRequest;
+use common::*;
+use crm_core::Role;
+use crm_infra::channels::fake_server::FakeHttp;
+use serde_json::{json, Value};
+
+const APP_MESSAGE: &str = "/api/v1/feedback/app/message";
+const REGISTRY: &str = "/api/v1/admin/dialogues/messages";
+const GROUP: &str = "/api/v1/admin/dialogues/send-group";
+
+fn reply_uri(client: i64) -> String {
+    format!("/api/v1/admin/dialogues/{client}/reply")
+}
+
+fn conversation_uri(client: i64) -> String {
+    format!("/api/v1/admin/dialogues/{client}/messages")
+}
+
+/// Creates a client and returns its id.
+async fn client<S, B>(service: &S, token: &str, body: Value) -> i64
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let (status, _, created) = post(service, token, "/api/v1/admin/clients", body, None).await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_i64().unwrap()
+}
+
+/// Sends a message as the client behind `token`.
+async fn write<S, B>(service: &S, token: &str, text: &str) -> (u16, String, Value)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    post(service, token, APP_MESSAGE, json!({"text": text}), None).await
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_new_telegram_user_writes_and_shows_as_unanswered() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let init = init_data_for(777_001, "Мария", NOW);
+    let (status, _, message) = send(
+        &service,
+        TestRequest::post()
+            .uri(APP_MESSAGE)
+            .insert_header(("Authorization", format!("tma {init}")))
+            .set_json(json!({"text": "  Здравствуйте! Есть запись на завтра?  "})),
+    )
+    .await;
+    assert_eq!(status, 201, "{message}");
+    assert_eq!(message["direction"], "inbound");
+    assert_eq!(message["channel"], "telegram");
+    assert_eq!(message["status"], "received");
+    assert_eq!(message["source"], "app");
+    assert_eq!(message["text"], "Здравствуйте! Есть запись на завтра?");
+    let client_id = message["client_id"].as_i64().unwrap();
+
+    // The same Telegram user is the same client.
+    let (status, _, again) = send(
+        &service,
+        TestRequest::post()
+            .uri(APP_MESSAGE)
+            .insert_header(("Authorization", format!("tma {init}")))
+            .set_json(json!({"text": "Алло?"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again["client_id"], client_id);
+
+    let (status, _, page) = get(&service, &owner, &format!("{REGISTRY}?unanswered=true")).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 1, "only the latest inbound message: {page}");
+    assert_eq!(page["items"][0]["id"], again["id"]);
+    assert_eq!(page["items"][0]["client_name"], "Мария");
+
+    // A client created from Telegram has not consented yet: a reply is refused, nothing sent.
+    assert_problem(
+        &post(
+            &service,
+            &owner,
+            &reply_uri(client_id),
+            json!({"channel": "telegram", "text": "Да"}),
+            None,
+        )
+        .await,
+        422,
+        "no_consent",
+    );
+    let (_, _, conv) = get(&service, &owner, &conversation_uri(client_id)).await;
+    assert_eq!(conv["total"], 2, "{conv}");
+}
+
+#[actix_web::test]
+async fn a_reply_reaches_telegram_and_turns_sent() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (manager_id, manager) = app.staff_token(Role::Manager);
+    let anna = client(
+        &service,
+        &manager,
+        json!({"full_name": "Анна Петрова", "telegram_id": 424_242, "consent_personal_data": true}),
+    )
+    .await;
+    let token = app.client_token(anna);
+    let (status, _, inbound) = write(&service, &token, "Когда вы открыты?").await;
+    assert_eq!(status, 201, "{inbound}");
+
+    let (status, _, reply) = post(
+        &service,
+        &manager,
+        &reply_uri(anna),
+        json!({"channel": "telegram", "text": "С 10 до 22, ждём вас!"}),
+        Some("reply-1"),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["direction"], "outbound");
+    assert_eq!(reply["status"], "queued");
+    assert_eq!(reply["source"], "admin_reply");
+    assert_eq!(reply["author_employee_id"], manager_id);
+    assert!(reply["delivery_id"].as_i64().is_some());
+
+    // A retried request with the same key sends nothing twice.
+    let (status, _, retried) = post(
+        &service,
+        &manager,
+        &reply_uri(anna),
+        json!({"channel": "telegram", "text": "С 10 до 22, ждём вас!"}),
+        Some("reply-1"),
+    )
+    .await;
+    assert_eq!(status, 201, "{retried}");
+    assert_eq!(retried["id"], reply["id"]);
+
+    // Answered: no longer in the unanswered registry.
+    let (_, _, unanswered) = get(&service, &manager, &format!("{REGISTRY}?unanswered=true")).await;
+    assert_eq!(unanswered["total"], 0, "{unanswered}");
+
+    let fake = FakeHttp::start(vec![telegram_ok(1)]);
+    let report = app.deliver_due(&fake.base).await;
+    assert_eq!(report.sent, 1, "{report:?}");
+    let requests = fake.finish();
+    assert_eq!(requests.len(), 1);
+    assert!(
+        requests[0].path.ends_with("/sendMessage"),
+        "{}",
+        requests[0].path
+    );
+    let sent = requests[0].json();
+    assert_eq!(sent["chat_id"].to_string().trim_matches('"'), "424242");
+    assert_eq!(sent["text"], "С 10 до 22, ждём вас!");
+
+    let (_, _, conv) = get(&service, &manager, &conversation_uri(anna)).await;
+    assert_eq!(conv["total"], 2, "{conv}");
+    assert_eq!(conv["items"][0]["id"], reply["id"], "newest first");
+    assert_eq!(conv["items"][0]["status"], "sent");
+    assert_eq!(conv["items"][1]["status"], "received");
+    let (_, _, sent_page) = get(&service, &manager, &format!("{REGISTRY}?status=sent")).await;
+    assert_eq!(ids(&sent_page), vec![reply["id"].as_i64().unwrap()]);
+}
+
+#[actix_web::test]
+async fn the_registry_filters_by_name_status_channel_date_and_direction() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let olga = client(
+        &service,
+        &owner,
+        json!({"full_name": "Ольга Смирнова", "telegram_id": 9001, "email": "olga@example.com",
+               "consent_personal_data": true}),
+    )
+    .await;
+    let ivan = client(
+        &service,
+        &owner,
+        json!({"full_name": "Иван Кузнецов", "telegram_id": 9002, "consent_personal_data": true}),
+    )
+    .await;
+    let (_, _, olga_msg) = write(&service, &app.client_token(olga), "Привет").await;
+    let (_, _, email_reply) = post(
+        &service,
+        &owner,
+        &reply_uri(olga),
+        json!({"channel": "email", "text": "Ответ письмом"}),
+        None,
+    )
+    .await;
+    assert_eq!(email_reply["status"], "queued", "{email_reply}");
+    // 22:00 UTC is already the 25th in Moscow (the default business timezone).
+    app.clock.set(at(NOW + 10 * 3600));
+    // Tokens live an hour: new ones after moving the clock.
+    let (_, owner) = app.staff_token(Role::Owner);
+    let (_, cashier) = app.staff_token(Role::Cashier);
+    let (_, _, ivan_msg) = write(&service, &app.client_token(ivan), "Добрый вечер").await;
+    assert_eq!(ivan_msg["status"], "received", "{ivan_msg}");
+
+    let q = |query: &str| format!("{REGISTRY}?{query}");
+    let cashier_sees = get(&service, &cashier, &q("")).await;
+    assert_eq!(cashier_sees.0, 200, "every staff role reads");
+    assert_eq!(cashier_sees.2["total"], 3);
+    let newest_first = ids(&cashier_sees.2);
+    assert_eq!(newest_first[0], ivan_msg["id"].as_i64().unwrap());
+
+    // Name: a case-insensitive Cyrillic substring, encoded in the URL.
+    let (status, _, by_name) = get(&service, &owner, &q("name=%D0%A1%D0%9C%D0%98%D0%A0")).await;
+    assert_eq!(status, 200, "{by_name}");
+    assert_eq!(by_name["total"], 2, "СМИР matches Смирнова: {by_name}");
+    assert!(by_name["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["client_name"] == "Ольга Смирнова"));
+    let (_, _, by_status) = get(&service, &owner, &q("status=queued")).await;
+    assert_eq!(ids(&by_status), vec![email_reply["id"].as_i64().unwrap()]);
+    let (_, _, by_channel) = get(&service, &owner, &q("channel=email")).await;
+    assert_eq!(ids(&by_channel), vec![email_reply["id"].as_i64().unwrap()]);
+    let (_, _, inbound) = get(&service, &owner, &q("direction=inbound")).await;
+    assert_eq!(inbound["total"], 2);
+    let (_, _, day_24) = get(&service, &owner, &q("date=2026-11-24")).await;
+    assert_eq!(day_24["total"], 2, "{day_24}");
+    let (_, _, day_25) = get(&service, &owner, &q("date=2026-11-25")).await;
+    assert_eq!(ids(&day_25), vec![ivan_msg["id"].as_i64().unwrap()]);
+    let (_, _, period) = get(
+        &service,
+        &owner,
+        &q("from=2026-11-24T00:00:00Z&to=2026-11-24T13:00:00Z"),
+    )
+    .await;
+    assert_eq!(period["total"], 2, "{period}");
+    let (_, _, of_ivan) = get(&service, &owner, &q(&format!("client_id={ivan}"))).await;
+    assert_eq!(of_ivan["total"], 1);
+    let (_, _, unanswered) = get(&service, &owner, &q("unanswered=true")).await;
+    assert_eq!(
+        ids(&unanswered),
+        vec![ivan_msg["id"].as_i64().unwrap()],
+        "Olga got a reply"
+    );
+    let (_, _, paged) = get(&service, &owner, &q("limit=1&offset=1")).await;
+    assert_eq!(paged["items"].as_array().unwrap().len(), 1);
+    assert_eq!(paged["total"], 3);
+    assert_eq!(olga_msg["client_id"], olga);
+
+    // Bad filters: 4xx.
+    assert_problem(
+        &get(&service, &owner, &q("date=24.11.2026")).await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &get(&service, &owner, &q("date=2026-02-30")).await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &get(&service, &owner, &q("from=yesterday")).await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &get(
+            &service,
+            &owner,
+            &q("from=2026-11-25T00:00:00Z&to=2026-11-24T00:00:00Z"),
+        )
+        .await,
+        422,
+        "validation_failed",
+    );
+    assert_eq!(get(&service, &owner, &q("status=lost")).await.0, 400);
+    assert_problem(
+        &get(&service, &owner, &q("limit=501")).await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &get(&service, &owner, &conversation_uri(999_999)).await,
+        404,
+        "client_not_found",
+    );
+}
+
+#[actix_web::test]
+async fn group_sends_queue_per_consent_and_contact() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, admin) = app.staff_token(Role::Admin);
+    let marketing = |name: &str, tg: Option<i64>, tags: &[&str]| {
+        json!({"full_name": name, "telegram_id": tg, "tags": tags,
+               "consent_personal_data": true, "consent_marketing": true})
+    };
+    let a = client(&service, &admin, marketing("VIP A", Some(6001), &["vip"])).await;
+    let b = client(&service, &admin, marketing("VIP B", Some(6002), &["vip"])).await;
+    // VIP without a Telegram id: no contact.
+    let c = client(&service, &admin, marketing("VIP C", None, &["vip"])).await;
+    // VIP without marketing consent: skipped for advertising, queued for transactional.
+    let d = client(
+        &service,
+        &admin,
+        json!({"full_name": "VIP D", "telegram_id": 6004, "tags": ["vip"],
+               "consent_personal_data": true}),
+    )
+    .await;
+    let _other = client(&service, &admin, marketing("Regular", Some(6005), &[])).await;
+
+    let (status, _, by_tag) = post(
+        &service,
+        &admin,
+        GROUP,
+        json!({"channel": "telegram", "text": "Закрытая распродажа для VIP",
+               "segment": {"tags": ["vip"]}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{by_tag}");
+    assert_eq!(by_tag["requested"], 4);
+    assert_eq!(by_tag["queued"], 2);
+    assert_eq!(by_tag["skipped"]["no_consent"], 1);
+    assert_eq!(by_tag["skipped"]["no_contact"], 1);
+    let group_id = by_tag["group_send_id"].as_i64().unwrap();
+    let (_, _, conv) = get(&service, &admin, &conversation_uri(a)).await;
+    assert_eq!(conv["items"][0]["source"], "group_send");
+    assert_eq!(conv["items"][0]["group_send_id"], group_id);
+    assert!(
+        conv["items"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Отписаться"),
+        "advertising carries the opt-out footer"
+    );
+
+    let (status, _, by_ids) = post(
+        &service,
+        &admin,
+        GROUP,
+        json!({"channel": "telegram", "text": "Ваш заказ готов", "purpose": "transactional",
+               "client_ids": [b, c, d, b]}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{by_ids}");
+    assert_eq!(by_ids["requested"], 3);
+    assert_eq!(by_ids["queued"], 2);
+    assert_eq!(by_ids["skipped"]["no_consent"], 0);
+    assert_eq!(by_ids["skipped"]["no_contact"], 1);
+    let (_, _, d_conv) = get(&service, &admin, &conversation_uri(d)).await;
+    assert_eq!(d_conv["items"][0]["text"], "Ваш заказ готов");
+
+    let fake = FakeHttp::start(vec![
+        telegram_ok(1),
+        telegram_ok(2),
+        telegram_ok(3),
+        telegram_ok(4),
+    ]);
+    let report = app.deliver_due(&fake.base).await;
+    assert_eq!(report.sent, 4, "{report:?}");
+    assert_eq!(fake.finish().len(), 4);
+    let (_, _, sent) = get(&service, &admin, &format!("{REGISTRY}?status=sent")).await;
+    assert_eq!(sent["total"], 4);
+}
+
+#[actix_web::test]
+async fn bad_input_is_refused_and_nothing_is_written() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let (_, cashier) = app.staff_token(Role::Cashier);
+    let kim = client(
+        &service,
+        &owner,
+        json!({"full_name": "Ким", "telegram_id": 3003, "consent_personal_data": true}),
+    )
+    .await;
+    let token = app.client_token(kim);
+
+    // The client's message: empty, blank, too long, unknown fields.
+    assert_problem(&write(&service, &token, "").await, 422, "validation_failed");
+    assert_problem(
+        &write(&service, &token, "   ").await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &write(&service, &token, &"я".repeat(4_097)).await,
+        422,
+        "validation_failed",
+    );
+    let (status, _, _) = post(
+        &service,
+        &token,
+        APP_MESSAGE,
+        json!({"text": "x", "at": 1}),
+        None,
+    )
+    .await;
+    assert!((400..500).contains(&status));
+    assert_eq!(write(&service, "not-a-token", "Привет").await.0, 401);
+
+    // Replies: text limits per channel, unknown client, no contact, role.
+    let reply = |text: String, channel: &str| json!({"channel": channel, "text": text});
+    assert_problem(
+        &post(
+            &service,
+            &owner,
+            &reply_uri(kim),
+            reply(String::new(), "telegram"),
+            None,
+        )
+        .await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &post(
+            &service,
+            &owner,
+            &reply_uri(kim),
+            reply("x".repeat(4_097), "telegram"),
+            None,
+        )
+        .await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &post(
+            &service,
+            &owner,
+            &reply_uri(999_999),
+            reply("Привет".into(), "telegram"),
+            None,
+        )
+        .await,
+        404,
+        "client_not_found",
+    );
+    let no_contact = post(
+        &service,
+        &owner,
+        &reply_uri(kim),
+        reply("Привет".into(), "email"),
+        None,
+    )
+    .await;
+    assert_problem(&no_contact, 422, "no_contact");
+    assert_eq!(no_contact.2["errors"][0]["field"], "channel");
+    assert!(no_contact.2["detail"].as_str().unwrap().contains("email"));
+    assert_problem(
+        &post(
+            &service,
+            &owner,
+            &reply_uri(kim),
+            reply("Привет".into(), "fax"),
+            None,
+        )
+        .await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &post(
+            &service,
+            &cashier,
+            &reply_uri(kim),
+            reply("Привет".into(), "telegram"),
+            None,
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+
+    // Group sends: no recipients, empty segment result, unknown ids, both, too long, role.
+    let group = |extra: Value| {
+        let mut body = json!({"channel": "telegram", "text": "Акция"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    assert_problem(
+        &post(&service, &owner, GROUP, group(json!({})), None).await,
+        422,
+        "no_recipients",
+    );
+    assert_problem(
+        &post(
+            &service,
+            &owner,
+            GROUP,
+            group(json!({"client_ids": []})),
+            None,
+        )
+        .await,
+        422,
+        "no_recipients",
+    );
+    assert_problem(
+        &post(
+            &service,
+            &owner,
+            GROUP,
+            group(json!({"segment": {"tags": ["nobody"]}})),
+            None,
+        )
+        .await,
+        422,
+        "no_recipients",
+    );
+    let unknown = post(
+        &service,
+        &owner,
+        GROUP,
+        group(json!({"client_ids": [kim, 999_998]})),
+        None,
+    )
+    .await;
+    assert_problem(&unknown, 404, "unknown_clients");
+    assert!(unknown.2["detail"].as_str().unwrap().contains("999998"));
+    assert_problem(
+        &post(
+            &service,
+            &owner,
+            GROUP,
+            group(json!({"client_ids": [kim], "segment": {"tags": ["vip"]}})),
+            None,
+        )
+        .await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &post(
+            &service,
+            &owner,
+            GROUP,
+            json!({"channel": "telegram", "text": "x".repeat(4_090), "client_ids": [kim]}),
+            None,
+        )
+        .await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &post(
+            &service,
+            &cashier,
+            GROUP,
+            group(json!({"client_ids": [kim]})),
+            None,
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+
+    // Nothing was written by any of these.
+    let (_, _, all) = get(&service, &owner, REGISTRY).await;
+    assert_eq!(all["total"], 0, "{all}");
+}
+
+#[actix_web::test]
+async fn the_client_is_rate_limited() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let lea = client(
+        &service,
+        &owner,
+        json!({"full_name": "Лея", "telegram_id": 5005}),
+    )
+    .await;
+    let token = app.client_token(lea);
+    for i in 0..crm_http::rate_limit::DEFAULT_MESSAGES {
+        let (status, _, body) = write(&service, &token, &format!("Сообщение {i}")).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let response = actix_web::test::call_service(
+        &service,
+        TestRequest::post()
+            .uri(APP_MESSAGE)
+            .insert_header(bearer(&token))
+            .set_json(json!({"text": "Ещё одно"}))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 429);
+    let retry: u64 = response
+        .headers()
+        .get("Retry-After")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=600).contains(&retry));
+    let body: Value = serde_json::from_slice(&actix_web::test::read_body(response).await).unwrap();
+    assert_eq!(body["code"], "too_many_messages");
+    let (_, _, all) = get(&service, &owner, &format!("{REGISTRY}?client_id={lea}")).await;
+    assert_eq!(all["total"], crm_http::rate_limit::DEFAULT_MESSAGES as u64);
+    // Another client is not affected.
+    let other = client(
+        &service,
+        &owner,
+        json!({"full_name": "Рей", "telegram_id": 5006}),
+    )
+    .await;
+    assert_eq!(
+        write(&service, &app.client_token(other), "Привет").await.0,
+        201
+    );
+}

@@ -1,0 +1,2 @@
+DROP TABLE news_events;
+DROP TABLE news_posts;

@@ -1,0 +1,10 @@
+DROP INDEX IF EXISTS products_with_threshold;
+DROP INDEX IF EXISTS campaign_events_by_kind_time;
+DROP INDEX IF EXISTS deliveries_campaign_by_time;
+DROP INDEX IF EXISTS deliveries_failed_by_time;
+DROP INDEX IF EXISTS campaigns_by_wizard;
+DROP INDEX IF EXISTS clients_birthday_month_day;
+DROP TABLE IF EXISTS promotion_forecasts;
+DROP TABLE IF EXISTS control_tower_goal;
+DROP TABLE IF EXISTS control_tower_policy;
+DROP TABLE IF EXISTS control_tower_processes;
