@@ -2,9 +2,15 @@
 //! tower with its processes, policy, goal wizard and presets, and the promotion forecast — every
 //! figure computed from stored data, in the business's timezone.
 //!
-//! This crate is a skeleton today: its models, ports and use cases arrive with the issue that
-//! builds this part of the product. It already has the shape every domain crate shares —
-//! `model`, `ports`, `service`, `error` — and depends on nothing that does I/O.
+//! - [`period`]: presets, local-date ranges, the previous comparable period and buckets;
+//! - [`sales`]: the "Сегодня" summary and the customers, operations and finance tabs;
+//! - [`audience`]: the ratings, levels, page-go and marketing tabs;
+//! - [`tower`]: the control tower, its processes, policy, goal, outcomes, presets and the full
+//!   dashboard's alerts;
+//! - [`forecast`]: the promotion forecast from the business's own history.
+//!
+//! Every area reads its figures through its own port; the crate depends on nothing that does
+//! I/O.
 
 pub mod audience;
 pub mod error;

@@ -2,16 +2,23 @@
 //!
 //! This crate owns the SQLite database — where it lives ([`database_path`]), the connection pool
 //! with its pragmas, the migrations embedded from `migrations/` ([`Database`]) — and the Diesel
-//! repositories that implement the domain ports: [`SqliteClientRepository`] for
-//! [`crm_clients::ClientRepository`] and [`SqliteStaffRepository`] for
-//! [`crm_staff::StaffRepository`] and [`SqliteRoster`] for the staff roster ports; [`SqliteSettingsRepository`], [`SqliteLevelRepository`] and
-//! [`SqliteTrafficChannelRepository`] for the settings, levels and traffic channel ports of
-//! [`crm_clients`]; [`SqliteCertificateRepository`] for its certificates; [`SqliteCampaignRepository`] for the
-//! campaigns of [`crm_comms`]; [`SqliteInventoryRepository`] for the
-//! ports of [`crm_inventory`]; [`SqliteDeliveryQueue`] for the delivery queue of [`crm_comms`]. Diesel errors become
-//! [`crm_core::RepoError`]s here and nowhere else. [`SystemClock`] is the real [`crm_core::Clock`].
-//! The [`channels`] module holds the channel adapters of the delivery worker (Telegram, SMTP, VK
-//! and signed webhooks) and [`channels::ChannelsConfig`], their configuration from the environment.
+//! repositories that implement the domain ports (Diesel errors become [`crm_core::RepoError`]s
+//! here and nowhere else):
+//!
+//! - [`crm_clients`]: [`SqliteClientRepository`], [`SqliteSettingsRepository`],
+//!   [`SqliteLevelRepository`], [`SqliteTrafficChannelRepository`],
+//!   [`SqliteCertificateRepository`], and [`SqliteOperationRepository`],
+//!   [`SqliteLoyaltyProgramme`], [`SqlitePointsMaintenance`] for the loyalty engine;
+//! - [`crm_staff`]: [`SqliteStaffRepository`] and [`SqliteRoster`];
+//! - [`crm_inventory`]: [`SqliteInventoryRepository`];
+//! - [`crm_comms`]: [`SqliteCampaignRepository`], [`SqliteDeliveryQueue`],
+//!   [`SqliteNewsRepository`], [`SqliteDialogueRepository`], [`SqliteAppointmentRepository`],
+//!   [`SqliteReminderRepository`], [`SqliteFeedbackRepository`];
+//! - [`crm_analytics`]: [`SqliteAnalytics`], SQL aggregates over everything the others store.
+//!
+//! [`SystemClock`] is the real [`crm_core::Clock`]. The [`channels`] module holds the channel
+//! adapters of the delivery worker (Telegram, SMTP, VK, MAX and signed webhooks) and
+//! [`channels::ChannelsConfig`], their configuration from the environment.
 //!
 //! Repositories are synchronous (SQLite is) and check a pooled connection out per call, so a
 //! web server runs them on its blocking pool and shares one clone of each as app state.

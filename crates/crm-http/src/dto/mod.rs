@@ -1,14 +1,14 @@
 //! Request and response bodies of the API, with their OpenAPI schemas.
 
+pub mod analytics_audience;
 pub mod analytics_sales;
 pub mod appointments;
-pub mod analytics_audience;
 pub mod auth;
 pub mod campaigns;
 pub mod certificates;
 pub mod clients;
-pub mod control_tower;
 pub mod common;
+pub mod control_tower;
 pub mod dashboard;
 pub mod dialogues;
 pub mod feedback;

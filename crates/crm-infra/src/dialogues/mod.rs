@@ -176,8 +176,12 @@ type Boxed<'a, ST> = diesel::internal::table_macro::BoxedSelectStatement<
     Sqlite,
 >;
 
-/// Applies the registry filters to a boxed query: the page and the count share this WHERE.
-fn filtered<'a, ST: 'a>(mut q: Boxed<'a, ST>, filter: &MessageFilter) -> Boxed<'a, ST> {
+/// Applies the registry filters to a boxed query over `messages` (alone, for the count, or
+/// joined to `clients`, for the page): both share this WHERE.
+macro_rules! filtered {
+    ($query:expr, $filter:expr) => {{
+        let mut q = $query;
+        let filter: &MessageFilter = $filter;
     if let Some(from) = filter.from {
         q = q.filter(messages::created_at.ge(from.unix_millis()));
     }
@@ -215,16 +219,19 @@ fn filtered<'a, ST: 'a>(mut q: Boxed<'a, ST>, filter: &MessageFilter) -> Boxed<'
         q = q.filter(latest);
     }
     q
+    }};
 }
 
 /// How many messages match `filter`.
-fn count_query(filter: &MessageFilter) -> Boxed<'_, BigInt> {
-    filtered(
+///
+/// Counted on `messages` alone (every message has its client): a covering index answers a
+/// single filter without touching the rows.
+fn count_query(filter: &MessageFilter) -> messages::BoxedQuery<'_, Sqlite, BigInt> {
+    filtered!(
         messages::table
-            .inner_join(clients::table)
             .select(diesel::dsl::count_star())
             .into_boxed(),
-        filter,
+        filter
     )
 }
 
@@ -233,12 +240,12 @@ fn page_query(
     filter: &MessageFilter,
     page: PageRequest,
 ) -> Boxed<'_, <MessageColumns as Expression>::SqlType> {
-    filtered(
+    filtered!(
         messages::table
             .inner_join(clients::table)
             .select(MESSAGE_COLUMNS)
             .into_boxed(),
-        filter,
+        filter
     )
     .order((messages::created_at.desc(), messages::id.desc()))
     .limit(i64::from(page.limit()))

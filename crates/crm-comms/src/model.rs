@@ -1,1 +1,0 @@
-//! Entities and value objects of this part of the product, validated on construction.

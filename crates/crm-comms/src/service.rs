@@ -1,1 +1,0 @@
-//! Use cases: plain functions or a service generic over the ports.
