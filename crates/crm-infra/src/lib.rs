@@ -5,16 +5,16 @@
 //! repositories that implement the domain ports (Diesel errors become [`crm_core::RepoError`]s
 //! here and nowhere else):
 //!
-//! - [`crm_clients`]: [`SqliteClientRepository`], [`SqliteSettingsRepository`],
+//! - [`crm_clients`] — [`SqliteClientRepository`], [`SqliteSettingsRepository`],
 //!   [`SqliteLevelRepository`], [`SqliteTrafficChannelRepository`],
 //!   [`SqliteCertificateRepository`], and [`SqliteOperationRepository`],
 //!   [`SqliteLoyaltyProgramme`], [`SqlitePointsMaintenance`] for the loyalty engine;
-//! - [`crm_staff`]: [`SqliteStaffRepository`] and [`SqliteRoster`];
-//! - [`crm_inventory`]: [`SqliteInventoryRepository`];
-//! - [`crm_comms`]: [`SqliteCampaignRepository`], [`SqliteDeliveryQueue`],
+//! - [`crm_staff`] — [`SqliteStaffRepository`] and [`SqliteRoster`];
+//! - [`crm_inventory`] — [`SqliteInventoryRepository`];
+//! - [`crm_comms`] — [`SqliteCampaignRepository`], [`SqliteDeliveryQueue`],
 //!   [`SqliteNewsRepository`], [`SqliteDialogueRepository`], [`SqliteAppointmentRepository`],
 //!   [`SqliteReminderRepository`], [`SqliteFeedbackRepository`];
-//! - [`crm_analytics`]: [`SqliteAnalytics`], SQL aggregates over everything the others store.
+//! - [`crm_analytics`] — [`SqliteAnalytics`], SQL aggregates over everything the others store.
 //!
 //! [`SystemClock`] is the real [`crm_core::Clock`]. The [`channels`] module holds the channel
 //! adapters of the delivery worker (Telegram, SMTP, VK, MAX and signed webhooks) and
