@@ -55,6 +55,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
     description = "Body is not JSON",
     code = 422,
     description = "Validation failed; `errors` lists the fields",
+    code = 429,
+    description = "Too many requests; `Retry-After` says when to retry",
     code = 503,
     description = "Storage or a required service is unavailable"
 )]
@@ -65,6 +67,7 @@ pub struct ApiError {
     message: String,
     errors: Vec<FieldError>,
     cause: Option<String>,
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -88,7 +91,19 @@ impl ApiError {
             message: message.into(),
             errors: Vec::new(),
             cause: None,
+            retry_after: None,
         }
+    }
+
+    /// 429 with a code and the seconds after which a retry may succeed (`Retry-After`).
+    pub fn too_many_requests(
+        code: &'static str,
+        message: impl Into<String>,
+        retry_after_seconds: u64,
+    ) -> Self {
+        let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, code, message);
+        error.retry_after = Some(retry_after_seconds.max(1));
+        error
     }
 
     /// 400 with a code.
@@ -229,7 +244,9 @@ impl ResponseError for ApiError {
         };
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, "1"));
         }
         if self.status == StatusCode::UNAUTHORIZED {

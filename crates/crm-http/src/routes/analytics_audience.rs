@@ -14,12 +14,10 @@ use crate::dto::period::PeriodQuery;
 use crate::error::ApiError;
 use crate::rate_limit::RateLimiter;
 use crate::state::AppState;
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::HttpRequest;
 use crm_analytics::audience::model::Visitor;
-use paperclip::actix::{api_v2_errors, api_v2_operation, web, CreatedJson};
+use paperclip::actix::{api_v2_operation, web, CreatedJson};
 use std::collections::hash_map::DefaultHasher;
-use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -51,63 +49,12 @@ fn key(kind: &str, text: &str) -> i64 {
     i64::from_ne_bytes(hasher.finish().to_ne_bytes())
 }
 
-/// An [`ApiError`] that may tell the caller when to retry (`Retry-After`, for 429).
-#[api_v2_errors(
-    code = 400,
-    description = "Malformed request",
-    code = 422,
-    description = "Validation failed",
-    code = 429,
-    description = "Too many page views; `Retry-After` says when to retry",
-    code = 503,
-    description = "Storage unavailable"
-)]
-#[derive(Debug)]
-pub struct PageViewError {
-    error: ApiError,
-    retry_after: Option<u64>,
-}
-
-impl fmt::Display for PageViewError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.error.fmt(f)
-    }
-}
-
-impl ResponseError for PageViewError {
-    fn status_code(&self) -> StatusCode {
-        self.error.status_code()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let mut response = self.error.error_response();
-        if let Some(seconds) = self.retry_after {
-            if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-        }
-        response
-    }
-}
-
-impl<E: Into<ApiError>> From<E> for PageViewError {
-    fn from(e: E) -> Self {
-        Self {
-            error: e.into(),
-            retry_after: None,
-        }
-    }
-}
-
-fn too_many(seconds: u64) -> PageViewError {
-    PageViewError {
-        error: ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_page_views",
-            format!("Too many page views; retry in {seconds} s."),
-        ),
-        retry_after: Some(seconds),
-    }
+fn too_many(seconds: u64) -> ApiError {
+    ApiError::too_many_requests(
+        "too_many_page_views",
+        format!("Too many page views; retry in {seconds} s."),
+        seconds,
+    )
 }
 
 /// The ratings tab: top clients by payments in the period (net purchases and their count) and
@@ -199,7 +146,7 @@ async fn record_anonymous_view(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: Body<AnonymousPageViewRequest>,
-) -> Result<CreatedJson<PageViewRecorded>, PageViewError> {
+) -> Result<CreatedJson<PageViewRecorded>, ApiError> {
     let body = body.into_inner();
     let address = req
         .peer_addr()

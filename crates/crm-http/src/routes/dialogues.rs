@@ -16,16 +16,15 @@ use crate::error::ApiError;
 use crate::rate_limit::RateLimiter;
 use crate::routes::operations::idempotency_key;
 use crate::state::AppState;
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::http::StatusCode;
+use actix_web::HttpRequest;
 use crm_comms::campaigns::Purpose;
 use crm_comms::dialogues::{
     DialogueError, GroupRecipients, GroupSend, MessageFilter, MessageSource, Reply,
 };
 use crm_core::{ClientId, FieldError, Role, Timestamp, Validation};
 use crm_staff::roster::ports::BusinessTimezone;
-use paperclip::actix::{api_v2_errors, api_v2_operation, web, CreatedJson};
-use std::fmt;
+use paperclip::actix::{api_v2_operation, web, CreatedJson};
 
 impl From<DialogueError> for ApiError {
     fn from(e: DialogueError) -> Self {
@@ -73,56 +72,6 @@ impl From<DialogueError> for ApiError {
     }
 }
 
-/// An [`ApiError`] that may tell the client when to retry (`Retry-After`, for 429).
-#[api_v2_errors(
-    code = 400,
-    description = "Malformed request",
-    code = 401,
-    description = "Missing, invalid or expired credentials",
-    code = 422,
-    description = "Validation failed",
-    code = 429,
-    description = "Too many messages; `Retry-After` says when to retry",
-    code = 503,
-    description = "Storage unavailable"
-)]
-#[derive(Debug)]
-pub struct LimitedError {
-    error: ApiError,
-    retry_after: Option<u64>,
-}
-
-impl fmt::Display for LimitedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.error.fmt(f)
-    }
-}
-
-impl ResponseError for LimitedError {
-    fn status_code(&self) -> StatusCode {
-        self.error.status_code()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let mut response = self.error.error_response();
-        if let Some(seconds) = self.retry_after {
-            if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-        }
-        response
-    }
-}
-
-impl<E: Into<ApiError>> From<E> for LimitedError {
-    fn from(e: E) -> Self {
-        Self {
-            error: e.into(),
-            retry_after: None,
-        }
-    }
-}
-
 /// Stores the signed-in client's message to the business (channel Telegram) and marks their
 /// conversation unanswered. A client seen first by Telegram id is created on the way in.
 /// At most 20 messages per client per 10 minutes (429 with `Retry-After` beyond).
@@ -132,16 +81,13 @@ async fn app_message(
     state: web::Data<AppState>,
     limiter: web::Data<RateLimiter>,
     body: Body<AppMessageRequest>,
-) -> Result<CreatedJson<MessageResponse>, LimitedError> {
+) -> Result<CreatedJson<MessageResponse>, ApiError> {
     if let Err(seconds) = limiter.try_acquire(user.client_id.get()) {
-        return Err(LimitedError {
-            error: ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_messages",
-                format!("Too many messages; retry in {seconds} s."),
-            ),
-            retry_after: Some(seconds),
-        });
+        return Err(ApiError::too_many_requests(
+            "too_many_messages",
+            format!("Too many messages; retry in {seconds} s."),
+            seconds,
+        ));
     }
     let text = body.into_inner().text;
     let dialogues = state.dialogues();

@@ -15,7 +15,6 @@ use crate::dto::operations::{
 };
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::HttpRequest;
 use crm_clients::loyalty::operations::ClientRef;
 use crm_clients::loyalty::OperationError;
@@ -62,10 +61,10 @@ fn check_attempts(
     uses_code: bool,
 ) -> Result<(), ApiError> {
     if uses_code && !attempts.allowed(employee) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Err(ApiError::too_many_requests(
             "too_many_attempts",
             "Too many wrong payment codes; wait ten minutes.",
+            600,
         ));
     }
     Ok(())
