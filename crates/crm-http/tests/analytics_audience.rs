@@ -16,20 +16,6 @@ const MARKETING: &str = "/api/v1/admin/analytics/marketing";
 const VIEWS: &str = "/api/v1/app/page-views";
 const ANONYMOUS: &str = "/api/v1/app/page-views/anonymous";
 
-async fn client<S, B>(service: &S, token: &str, body: Value) -> i64
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let (status, _, created) = post(service, token, "/api/v1/admin/clients", body, None).await;
-    assert_eq!(status, 201, "{created}");
-    created["id"].as_i64().unwrap()
-}
-
 async fn buy<S, B>(service: &S, token: &str, client: i64, total: f64) -> i64
 where
     S: actix_web::dev::Service<

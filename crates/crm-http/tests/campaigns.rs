@@ -12,40 +12,6 @@ use serde_json::{json, Value};
 
 const WIZARD: &str = "/api/v1/admin/communications/workflows";
 
-async fn put<S, B>(service: &S, token: &str, uri: &str, body: Value) -> (u16, String, Value)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    send(
-        service,
-        TestRequest::put()
-            .uri(uri)
-            .insert_header(bearer(token))
-            .set_json(body),
-    )
-    .await
-}
-
-/// Creates a client and returns its id.
-async fn client<S, B>(service: &S, token: &str, body: Value) -> i64
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let (status, _, created) = post(service, token, "/api/v1/admin/clients", body, None).await;
-    assert_eq!(status, 201, "{created}");
-    created["id"].as_i64().unwrap()
-}
-
 fn content(text: &str) -> Value {
     json!({
         "text": text,

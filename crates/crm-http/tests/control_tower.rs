@@ -13,39 +13,6 @@ const TOWER: &str = "/api/v1/admin/analytics/control-tower";
 const FORECAST: &str = "/api/v1/admin/analytics/promotion-forecast";
 const DAY: i64 = 86_400;
 
-async fn put<S, B>(service: &S, token: &str, uri: &str, body: Value) -> (u16, String, Value)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    send(
-        service,
-        TestRequest::put()
-            .uri(uri)
-            .insert_header(bearer(token))
-            .set_json(body),
-    )
-    .await
-}
-
-async fn client<S, B>(service: &S, token: &str, body: Value) -> i64
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let r = post(service, token, "/api/v1/admin/clients", body, None).await;
-    assert_eq!(r.0, 201, "{}", r.1);
-    r.2["id"].as_i64().unwrap()
-}
-
 async fn purchase<S, B>(service: &S, token: &str, client_id: i64, total: f64)
 where
     S: actix_web::dev::Service<

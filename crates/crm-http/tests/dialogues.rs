@@ -24,21 +24,6 @@ fn conversation_uri(client: i64) -> String {
     format!("/api/v1/admin/dialogues/{client}/messages")
 }
 
-/// Creates a client and returns its id.
-async fn client<S, B>(service: &S, token: &str, body: Value) -> i64
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let (status, _, created) = post(service, token, "/api/v1/admin/clients", body, None).await;
-    assert_eq!(status, 201, "{created}");
-    created["id"].as_i64().unwrap()
-}
-
 /// Sends a message as the client behind `token`.
 async fn write<S, B>(service: &S, token: &str, text: &str) -> (u16, String, Value)
 where

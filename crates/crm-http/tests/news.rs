@@ -45,25 +45,6 @@ where
     created
 }
 
-async fn put<S, B>(service: &S, token: &str, uri: &str, body: Value) -> (u16, String, Value)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    send(
-        service,
-        TestRequest::put()
-            .uri(uri)
-            .insert_header(bearer(token))
-            .set_json(body),
-    )
-    .await
-}
-
 async fn add_client<S, B>(service: &S, token: &str, name: &str) -> i64
 where
     S: actix_web::dev::Service<

@@ -50,21 +50,6 @@ where
     body
 }
 
-/// Creates a client and returns its id.
-async fn client<S, B>(service: &S, token: &str, body: Value) -> i64
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let (status, _, created) = post(service, token, "/api/v1/admin/clients", body, None).await;
-    assert_eq!(status, 201, "{created}");
-    created["id"].as_i64().unwrap()
-}
-
 fn sql(app: &TestApp, sql: &str) {
     SqliteReminderRepository::new(app.db.clone())
         .execute_sql(sql)

@@ -11,25 +11,6 @@ use serde_json::{json, Value};
 
 const EMPLOYEES: &str = "/api/v1/admin/employees";
 
-async fn put<S, B>(service: &S, token: &str, uri: &str, body: Value) -> (u16, String, Value)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    send(
-        service,
-        TestRequest::put()
-            .uri(uri)
-            .insert_header(bearer(token))
-            .set_json(body),
-    )
-    .await
-}
-
 async fn delete<S, B>(service: &S, token: &str, uri: &str) -> (u16, String, Value)
 where
     S: actix_web::dev::Service<

@@ -228,3 +228,30 @@ pub fn telegram_ok(message_id: i64) -> (u16, String) {
         format!(r#"{{"ok":true,"result":{{"message_id":{message_id}}}}}"#),
     )
 }
+
+/// Sends a JSON `PUT` with a bearer token.
+pub async fn put<S, B>(service: &S, token: &str, uri: &str, body: Value) -> (u16, String, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    send(
+        service,
+        test::TestRequest::put()
+            .uri(uri)
+            .insert_header(bearer(token))
+            .set_json(body),
+    )
+    .await
+}
+
+/// Registers a client through `POST /api/v1/admin/clients` and returns its id.
+pub async fn client<S, B>(service: &S, token: &str, body: Value) -> i64
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let (status, _, created) = post(service, token, "/api/v1/admin/clients", body, None).await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_i64().expect("client id")
+}
