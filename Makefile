@@ -35,3 +35,22 @@ migrate:
 # make owner NAME="Ольга Иванова" [TELEGRAM_ID=123456789] — creates an owner and prints a token.
 owner:
 	$(CARGO) run -q -p crm-http --bin crm-server -- create-owner --name "$(NAME)" $(if $(TELEGRAM_ID),--telegram-id $(TELEGRAM_ID))
+
+# make demo [DEMO_CLIENTS=20000 DEMO_OPERATIONS=200000 DEMO_SEED=42] — builds the release server,
+# fills data/demo.db with a demo business once (see docs/demo-data.md), prints an owner token and
+# serves the demo database.
+DEMO_DB ?= data/demo.db
+DEMO_CLIENTS ?= 20000
+DEMO_OPERATIONS ?= 200000
+DEMO_SEED ?= 42
+.PHONY: demo
+demo:
+	$(CARGO) build --release -p crm-http --bin crm-server
+	@if [ ! -f $(DEMO_DB) ]; then \
+		DATABASE_URL=$(DEMO_DB) ./target/release/crm-server demo-data --clients $(DEMO_CLIENTS) \
+			--operations $(DEMO_OPERATIONS) --seed $(DEMO_SEED) \
+			|| { rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm; exit 1; }; \
+	fi
+	@echo "owner token (employee 1):"
+	@DATABASE_URL=$(DEMO_DB) ./target/release/crm-server token --employee-id 1
+	DATABASE_URL=$(DEMO_DB) ./target/release/crm-server serve

@@ -139,6 +139,7 @@ pub fn build_app(
         .app_data(json)
         .app_data(web::Data::from(settings.code_attempts.clone()))
         .app_data(web::Data::from(settings.message_limit.clone()))
+        .app_data(web::Data::from(settings.request_limits.clone()))
         .app_data(web::PayloadConfig::new(settings.body_limit_bytes))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))

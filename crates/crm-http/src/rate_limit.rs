@@ -12,6 +12,38 @@ pub const DEFAULT_WINDOW: Duration = Duration::from_secs(600);
 /// Keys kept before idle ones are forgotten.
 const PRUNE_AT: usize = 10_000;
 
+/// Sign-in attempts one peer address may make per minute.
+pub const SIGN_INS_PER_ADDRESS: usize = 30;
+/// Writes (any method but GET and HEAD) one client may make from the Mini App per minute.
+pub const APP_WRITES_PER_CLIENT: usize = 60;
+
+/// The per-minute limits of sign-in attempts per peer address and of Mini App writes per
+/// client, shared by every worker of the server (one per app, so tests start afresh).
+#[derive(Debug)]
+pub struct RequestLimits {
+    /// `POST /api/v1/auth/telegram/verify` per peer address.
+    pub sign_in: RateLimiter,
+    /// Mini App writes per client.
+    pub app_writes: RateLimiter,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        Self {
+            sign_in: RateLimiter::new(SIGN_INS_PER_ADDRESS, Duration::from_secs(60)),
+            app_writes: RateLimiter::new(APP_WRITES_PER_CLIENT, Duration::from_secs(60)),
+        }
+    }
+}
+
+/// A limiter key for a text such as a peer address.
+pub fn text_key(text: &str) -> i64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    i64::from_ne_bytes(hasher.finish().to_ne_bytes())
+}
+
 /// At most `max` requests per key within any `window`.
 #[derive(Debug)]
 pub struct RateLimiter {

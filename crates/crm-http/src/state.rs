@@ -118,6 +118,8 @@ pub struct HttpSettings {
     pub code_attempts: Arc<crate::attempts::FailedAttempts>,
     /// Messages per client from the Mini App, shared by every worker.
     pub message_limit: Arc<crate::rate_limit::RateLimiter>,
+    /// Sign-ins per address and Mini App writes per client, shared by every worker.
+    pub request_limits: Arc<crate::rate_limit::RequestLimits>,
 }
 
 impl Default for HttpSettings {
@@ -127,6 +129,7 @@ impl Default for HttpSettings {
             cors_allow_origins: Vec::new(),
             code_attempts: Arc::default(),
             message_limit: Arc::default(),
+            request_limits: Arc::default(),
         }
     }
 }

@@ -92,6 +92,8 @@ struct SqlitePragmas;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        #[cfg(any(test, feature = "test-support"))]
+        crate::query_log::attach(conn);
         conn.batch_execute(
             "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
@@ -183,6 +185,33 @@ impl Database {
             .execute(&mut conn)
             .map_err(map_diesel_error)?;
         Ok(())
+    }
+
+    /// Writes a consistent copy of the live database to the new file `target` with
+    /// `VACUUM INTO` (safe while the server writes: the copy is one read transaction's
+    /// snapshot, compacted, in rollback-journal mode and without `-wal`/`-shm` files) and
+    /// returns its size in bytes. An existing `target` is refused, never overwritten.
+    pub fn backup(&self, target: &Path) -> Result<u64, InfraError> {
+        if target.exists() {
+            return Err(InfraError::Io(format!(
+                "{} already exists; choose a new file (a backup never overwrites one)",
+                target.display()
+            )));
+        }
+        let text = target
+            .to_str()
+            .ok_or_else(|| InfraError::Io(format!("{} is not valid UTF-8", target.display())))?;
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| InfraError::Pool(e.to_string()))?;
+        diesel::sql_query("VACUUM INTO ?")
+            .bind::<diesel::sql_types::Text, _>(text)
+            .execute(&mut conn)
+            .map_err(|e| InfraError::Io(format!("cannot back up to {}: {e}", target.display())))?;
+        std::fs::metadata(target)
+            .map(|meta| meta.len())
+            .map_err(|e| InfraError::Io(format!("cannot read {}: {e}", target.display())))
     }
 
     /// The database file.

@@ -32,6 +32,7 @@ mod clients;
 mod clock;
 mod db;
 mod deliveries;
+pub mod demo;
 mod dialogues;
 mod error;
 mod feedback;
@@ -39,6 +40,8 @@ mod inventory;
 mod levels;
 mod news;
 mod operations;
+#[cfg(any(test, feature = "test-support"))]
+pub mod query_log;
 mod reminders;
 mod schema;
 mod settings;

@@ -204,8 +204,38 @@ impl FromRequest for AppUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        Box::pin(app_user(req.clone()))
+        let req = req.clone();
+        Box::pin(async move {
+            let user = app_user(req.clone()).await?;
+            limit_app_writes(&req, user.client_id)?;
+            Ok(user)
+        })
     }
+}
+
+/// Counts a Mini App write (any method but GET and HEAD) of the client against the per-client
+/// limit of [`crate::rate_limit::RequestLimits`]: 429 `too_many_requests` with `Retry-After`
+/// beyond it.
+fn limit_app_writes(req: &HttpRequest, client: ClientId) -> Result<(), ApiError> {
+    if matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    ) {
+        return Ok(());
+    }
+    let Some(limits) = req.app_data::<web::Data<crate::rate_limit::RequestLimits>>() else {
+        return Ok(());
+    };
+    limits
+        .app_writes
+        .try_acquire(client.get())
+        .map_err(|seconds| {
+            ApiError::too_many_requests(
+                "too_many_requests",
+                format!("Too many requests from this client; retry in {seconds} s."),
+                seconds,
+            )
+        })
 }
 
 /// Verifies initData with the configured bot token: 503 when none is configured, 401 with the

@@ -1,11 +1,14 @@
-//! `POST /api/v1/auth/telegram/verify`: initData in, access token and user out.
+//! `POST /api/v1/auth/telegram/verify`: initData in, access token and user out; at most
+//! [`crate::rate_limit::SIGN_INS_PER_ADDRESS`] attempts per peer address a minute (429 with `Retry-After` beyond).
 
 use crate::auth::extract::verify_init_data;
 use crate::auth::sign_in;
 use crate::body::Body;
 use crate::dto::auth::{StaffSummary, VerifyRequest, VerifyResponse};
 use crate::error::ApiError;
+use crate::rate_limit::{text_key, RequestLimits};
 use crate::state::AppState;
+use actix_web::HttpRequest;
 use crm_core::Timestamp;
 use paperclip::actix::{api_v2_operation, web};
 
@@ -17,11 +20,30 @@ use paperclip::actix::{api_v2_operation, web};
 /// by Telegram id afterwards; an active employee (or a Telegram id listed in
 /// OWNER_TELEGRAM_IDS) gets a staff token. Refusals are 401 with a code naming the reason
 /// (`init_data_signature_invalid`, `init_data_expired`, ...); 503 when no bot token is set.
+/// At most 30 attempts per IP address a minute: beyond, 429 `too_many_sign_ins` with
+/// `Retry-After`.
 #[api_v2_operation(tags(Auth))]
 async fn verify(
+    req: HttpRequest,
     state: web::Data<AppState>,
+    limits: web::Data<RequestLimits>,
     body: Body<VerifyRequest>,
 ) -> Result<web::Json<VerifyResponse>, ApiError> {
+    // Requests without a peer address (none over TCP) share one key.
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    limits
+        .sign_in
+        .try_acquire(text_key(&address))
+        .map_err(|seconds| {
+            ApiError::too_many_requests(
+                "too_many_sign_ins",
+                format!("Too many sign-in attempts from this address; retry in {seconds} s."),
+                seconds,
+            )
+        })?;
     let verified = verify_init_data(&state, &body.init_data)?;
     let signed_in = {
         let state = state.clone();

@@ -221,15 +221,18 @@ struct IndexedRow {
 }
 
 /// Top payers of `?1..?2`, `?3` rows: net purchases per client (the covering
-/// `operations_purchases_cover` range), names by primary key.
+/// `operations_purchases_cover` range), names by primary key for the top rows only.
 const TOP_PAYERS: &str = "\
-SELECT o.client_id AS client_id, c.full_name AS full_name, \
-       SUM(o.refunded_total < o.total) AS purchases, \
-       SUM(o.total - o.refunded_total) AS net \
-FROM operations o JOIN clients c ON c.id = o.client_id \
-WHERE o.kind = 'purchase' AND o.created_at >= ?1 AND o.created_at < ?2 \
-GROUP BY o.client_id HAVING net > 0 \
-ORDER BY net DESC, o.client_id LIMIT ?3";
+SELECT t.client_id AS client_id, c.full_name AS full_name, t.purchases AS purchases, \
+       t.net AS net \
+FROM (SELECT o.client_id AS client_id, SUM(o.refunded_total < o.total) AS purchases, \
+             SUM(o.total - o.refunded_total) AS net \
+      FROM operations o \
+      WHERE o.kind = 'purchase' AND o.created_at >= ?1 AND o.created_at < ?2 \
+      GROUP BY o.client_id HAVING net > 0 \
+      ORDER BY net DESC, o.client_id LIMIT ?3) t \
+JOIN clients c ON c.id = t.client_id \
+ORDER BY t.net DESC, t.client_id";
 
 /// Top referrers: invited in `?1..?2`, then ever, `?3` rows; their trees down to six
 /// generations (as the referral programme counts them) for those rows only.
@@ -276,17 +279,21 @@ LEFT JOIN loyalty_levels fl ON fl.id = m.from_level_id \
 LEFT JOIN loyalty_levels tl ON tl.id = m.to_level_id";
 
 /// What each channel brought in `?1..?2`: registrations with their conversion, and purchases
-/// by any of its clients; every active channel listed, plus "no channel" when it has figures.
+/// by any of its clients (summed per buyer first, so each buyer's channel is read once); every
+/// active channel listed, plus "no channel" when it has figures.
 const CHANNELS: &str = "\
 WITH fresh AS ( \
   SELECT traffic_channel_id AS ch, COUNT(*) AS clients, \
          SUM(first_purchase_at IS NOT NULL AND first_purchase_at < ?2) AS converted \
   FROM clients WHERE created_at >= ?1 AND created_at < ?2 GROUP BY traffic_channel_id), \
 paid AS ( \
-  SELECT c.traffic_channel_id AS ch, SUM(o.refunded_total < o.total) AS purchases, \
-         SUM(o.total - o.refunded_total) AS revenue \
-  FROM operations o JOIN clients c ON c.id = o.client_id \
-  WHERE o.kind = 'purchase' AND o.created_at >= ?1 AND o.created_at < ?2 \
+  SELECT c.traffic_channel_id AS ch, SUM(p.purchases) AS purchases, SUM(p.net) AS revenue \
+  FROM (SELECT o.client_id AS client_id, SUM(o.refunded_total < o.total) AS purchases, \
+               SUM(o.total - o.refunded_total) AS net \
+        FROM operations o \
+        WHERE o.kind = 'purchase' AND o.created_at >= ?1 AND o.created_at < ?2 \
+        GROUP BY o.client_id) p \
+  CROSS JOIN clients c ON c.id = p.client_id \
   GROUP BY c.traffic_channel_id), \
 keys AS (SELECT ch FROM fresh UNION SELECT ch FROM paid \
          UNION SELECT id FROM traffic_channels WHERE archived_at IS NULL) \
@@ -324,7 +331,7 @@ WITH scored AS ( \
 /// as the campaign statistics count them (a purchase by a recipient within the conversion
 /// window after a message was sent, each purchase once, or a recorded conversion event). The
 /// `CROSS JOIN`s fix the order: the campaigns' deliveries first, then each recipient's
-/// purchases through `operations_by_client`.
+/// purchases through the covering `operations_client_time_cover`.
 const CAMPAIGNS: &str = "\
 WITH c AS (SELECT id, name, status, launched_at FROM campaigns \
            WHERE launched_at >= ?1 AND launched_at < ?2 ORDER BY launched_at DESC, id DESC LIMIT ?3), \
@@ -334,7 +341,7 @@ d AS (SELECT campaign_id, COUNT(DISTINCT client_id) AS recipients, \
 e AS (SELECT campaign_id, COUNT(DISTINCT CASE WHEN kind = 'open' THEN client_id END) AS opens, \
              COUNT(DISTINCT CASE WHEN kind = 'click' THEN client_id END) AS clicks \
       FROM campaign_events WHERE campaign_id IN (SELECT id FROM c) GROUP BY campaign_id), \
-attributed AS ( \
+attributed AS MATERIALIZED ( \
   SELECT DISTINCT dl.campaign_id AS campaign_id, o.id AS op, o.client_id AS client_id, \
          o.total - o.refunded_total AS net \
   FROM deliveries dl CROSS JOIN system_settings s \

@@ -15,6 +15,9 @@ use crm_core::RepoError;
 use diesel::prelude::*;
 
 mod audience;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod budget_tests;
 mod sales;
 mod tower;
 

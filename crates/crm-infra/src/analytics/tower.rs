@@ -406,9 +406,9 @@ pub(crate) fn history_queries(from: i64, to: i64) -> Vec<(&'static str, String)>
         (
             "audience_purchases",
             format!(
-                "SELECT COUNT(*) AS a FROM operations o JOIN clients c ON c.id = o.client_id \
-                 WHERE o.created_at >= {from} AND o.created_at < {to} AND o.kind = 'purchase' \
-                 AND {AUDIENCE}"
+                "SELECT COUNT(*) AS a FROM clients c CROSS JOIN operations o \
+                 ON o.client_id = c.id AND o.kind = 'purchase' \
+                 AND o.created_at >= {from} AND o.created_at < {to} WHERE {AUDIENCE}"
             ),
         ),
     ]

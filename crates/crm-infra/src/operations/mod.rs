@@ -696,8 +696,17 @@ impl OperationRepository for SqliteOperationRepository {
         let (total, rows) = conn
             .transaction::<_, diesel::result::Error, _>(|conn| {
                 let total: i64 = build().select(count_star()).first(conn)?;
-                let rows = build()
-                    .order(operations::id.desc())
+                // A period alone pages through `operations_by_time`; otherwise newest id first
+                // (the same order: times only grow with ids).
+                let by_time = (filter.from.is_some() || filter.to.is_some())
+                    && filter.client_id.is_none()
+                    && filter.employee_id.is_none();
+                let ordered = if by_time {
+                    build().order((operations::created_at.desc(), operations::id.desc()))
+                } else {
+                    build().order(operations::id.desc())
+                };
+                let rows = ordered
                     .limit(i64::from(page.limit()))
                     .offset(i64::try_from(page.offset()).unwrap_or(i64::MAX))
                     .select(OperationRow::as_select())
