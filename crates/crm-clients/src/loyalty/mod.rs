@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod levels;
 pub mod operations;
 pub mod ports;
+pub mod postings;
 pub mod programmes;
 pub mod purchase;
 pub mod referral;

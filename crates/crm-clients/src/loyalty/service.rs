@@ -2,7 +2,6 @@
 //! operations up.
 
 use super::error::OperationError;
-use super::ledger::{LedgerChange, LedgerKind};
 use super::levels::Level;
 use super::operations::{
     is_payment_code, ClientRef, CommitRefusal, Operation, OperationFilter, OperationKind,
@@ -10,9 +9,10 @@ use super::operations::{
     MAX_IDEMPOTENCY_KEY_CHARS, MAX_RECEIPT_CHARS, MAX_SALE_LINES, PAYMENT_CODE_TTL_SECONDS,
 };
 use super::ports::{LoyaltyProgramme, OperationRepository};
+use super::postings::{purchase_postings, refund_postings};
 use super::purchase::{
-    compute_purchase, compute_refund, money_as_points, PurchaseBreakdown, PurchaseInput,
-    PurchaseRefusal, RefundRefusal, RefundedSoFar,
+    compute_purchase, compute_refund, PurchaseBreakdown, PurchaseInput, PurchaseRefusal,
+    RefundRefusal, RefundedSoFar,
 };
 use super::referral::RewardType;
 use super::rules::LoyaltyRules;
@@ -23,7 +23,6 @@ use crm_core::{Actor, Clock, FieldError, OperationId, Page, PageRequest, Points,
 
 /// How often a purchase or refund is recomputed when a concurrent one changed its inputs.
 const COMMIT_ATTEMPTS: usize = 5;
-const DAY_SECONDS: i64 = 86_400;
 
 /// A previewed purchase: what the cashier sees before recording it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,15 +72,6 @@ fn check_key(key: &Option<String>) -> Result<(), OperationError> {
         }
         _ => Ok(()),
     }
-}
-
-/// A credit's availability and expiry under the rules, from `at`.
-fn lot_times(rules: &LoyaltyRules, at: Timestamp) -> (Timestamp, Option<Timestamp>) {
-    let available_at = at.plus_seconds(i64::from(rules.points_deferral_days) * DAY_SECONDS);
-    let expires_at = rules
-        .points_expiry_days
-        .map(|days| available_at.plus_seconds(i64::from(days) * DAY_SECONDS));
-    (available_at, expires_at)
 }
 
 impl<C, O, L, K> Checkout<C, O, L, K>
@@ -329,47 +319,7 @@ where
         now: Timestamp,
     ) -> PurchasePlan {
         let client_id = quote.client.id;
-        let b = &quote.breakdown;
-        let (available_at, expires_at) = lot_times(rules, now);
-        let mut ledger = Vec::new();
-        if !b.points_spent.is_zero() {
-            ledger.push(LedgerChange {
-                client_id,
-                kind: LedgerKind::Spend,
-                amount: b.points_spent.negate(),
-                available_at: now,
-                expires_at: None,
-                generation: None,
-                source_client_id: None,
-                reason: None,
-            });
-        }
-        if !b.cashback.is_zero() {
-            ledger.push(LedgerChange {
-                client_id,
-                kind: LedgerKind::Cashback,
-                amount: b.cashback,
-                available_at,
-                expires_at,
-                generation: None,
-                source_client_id: None,
-                reason: None,
-            });
-        }
-        if quote.reward_type == RewardType::Points {
-            for reward in &b.referral_rewards {
-                ledger.push(LedgerChange {
-                    client_id: reward.beneficiary,
-                    kind: LedgerKind::ReferralReward,
-                    amount: money_as_points(reward.amount),
-                    available_at,
-                    expires_at,
-                    generation: Some(reward.generation),
-                    source_client_id: Some(client_id),
-                    reason: None,
-                });
-            }
-        }
+        let ledger = purchase_postings(client_id, &quote.breakdown, quote.reward_type, rules, now);
         PurchasePlan {
             client_id,
             certificate_id: quote.certificate.as_ref().map(|c| c.id),
@@ -468,49 +418,13 @@ where
                     OperationError::RefundExceedsPurchase { left }
                 }
             })?;
-            let (_, expires_at) = lot_times(&rules, now);
-            let change = |client_id, kind, amount: Points| LedgerChange {
-                client_id,
-                kind,
-                amount,
-                available_at: now,
-                expires_at: None,
-                generation: None,
-                source_client_id: None,
-                reason: None,
-            };
-            let mut ledger = Vec::new();
-            if !refund.points_returned.is_zero() {
-                // Returned points are spendable at once; they expire like newly earned ones.
-                ledger.push(LedgerChange {
-                    expires_at,
-                    ..change(
-                        purchase.client_id,
-                        LedgerKind::RefundReturn,
-                        refund.points_returned,
-                    )
-                });
-            }
-            if !refund.cashback_reversed.is_zero() {
-                ledger.push(change(
-                    purchase.client_id,
-                    LedgerKind::RefundClawback,
-                    refund.cashback_reversed.negate(),
-                ));
-            }
-            if purchase.reward_type == RewardType::Points {
-                for reward in &refund.referral_reversed {
-                    ledger.push(LedgerChange {
-                        generation: Some(reward.generation),
-                        source_client_id: Some(purchase.client_id),
-                        ..change(
-                            reward.beneficiary,
-                            LedgerKind::ReferralClawback,
-                            money_as_points(reward.amount).negate(),
-                        )
-                    });
-                }
-            }
+            let ledger = refund_postings(
+                purchase.client_id,
+                &refund,
+                purchase.reward_type,
+                &rules,
+                now,
+            );
             let plan = RefundPlan {
                 purchase,
                 breakdown: refund,

@@ -3,7 +3,8 @@
 //! arithmetic, staff, goods with stock, feedback and page views (see `docs/demo-data.md`).
 //!
 //! Each purchase is computed with [`compute_purchase`] and each refund with
-//! [`compute_refund`], the functions the cashier's `Checkout` uses; debits consume lots with
+//! [`compute_refund`], and posted to the ledger with [`purchase_postings`] and
+//! [`refund_postings`] — the functions the cashier's `Checkout` uses; debits consume lots with
 //! [`consume_oldest_first`] and levels follow [`level_for`]. The running state of every client
 //! (balance, open lots, figures, level) is kept in memory, so planning needs no reads, and the
 //! rows are written by a bulk writer in batched immediate transactions. The same seed always
@@ -17,12 +18,12 @@ mod writer;
 
 use crate::db::Database;
 use crate::operations::SqliteLoyaltyProgramme;
-use crm_clients::loyalty::ledger::{consume_oldest_first, LedgerKind, Lot};
+use crm_clients::loyalty::ledger::{consume_oldest_first, LedgerChange, LedgerKind, Lot};
 use crm_clients::loyalty::levels::{level_for, LevelProgress};
 use crm_clients::loyalty::ports::LoyaltyProgramme;
+use crm_clients::loyalty::postings::{purchase_postings, refund_postings};
 use crm_clients::loyalty::purchase::{
-    compute_purchase, compute_refund, money_as_points, PurchaseBreakdown, PurchaseInput,
-    RefundedSoFar,
+    compute_purchase, compute_refund, PurchaseBreakdown, PurchaseInput, RefundedSoFar,
 };
 use crm_clients::loyalty::referral::{ReferralConfig, RewardType};
 use crm_clients::loyalty::{Level, LoyaltyRules};
@@ -205,18 +206,35 @@ struct Change {
     source: Option<usize>,
 }
 
+/// An instant from unix milliseconds (the generator's times are always in range).
+fn millis(at: i64) -> Timestamp {
+    Timestamp::from_unix_millis(at)
+        .unwrap_or_else(|| Timestamp::new(time::OffsetDateTime::UNIX_EPOCH))
+}
+
 impl Business {
     fn client_id(&self, index: usize) -> i64 {
         self.first_client_id + index as i64
     }
 
-    fn lot_times(&self, at: i64) -> (i64, Option<i64>) {
-        let available_at = at + i64::from(self.rules.points_deferral_days) * DAY_MS;
-        let expires_at = self
-            .rules
-            .points_expiry_days
-            .map(|days| available_at + i64::from(days) * DAY_MS);
-        (available_at, expires_at)
+    /// A posting of the loyalty domain as the generator applies it (client index, minor units,
+    /// milliseconds).
+    fn change_of(&self, posting: &LedgerChange) -> Change {
+        let index = |id: ClientId| usize::try_from(id.get() - self.first_client_id).unwrap_or(0);
+        Change {
+            client: index(posting.client_id),
+            kind: posting.kind,
+            amount: posting.amount.minor(),
+            available_at: posting.available_at.unix_millis(),
+            expires_at: posting.expires_at.map(Timestamp::unix_millis),
+            generation: posting.generation,
+            source: posting.source_client_id.map(index),
+        }
+    }
+
+    /// The postings of the domain, mapped for the generator.
+    fn changes(&self, postings: &[LedgerChange]) -> Vec<Change> {
+        postings.iter().map(|p| self.change_of(p)).collect()
     }
 
     fn spendable(&self, client: usize, at: i64) -> i64 {
@@ -470,43 +488,13 @@ impl Business {
             ],
         );
         self.report.purchases += 1;
-        let (available_at, expires_at) = self.lot_times(at);
-        let mut changes = Vec::with_capacity(2 + breakdown.referral_rewards.len());
-        if !breakdown.points_spent.is_zero() {
-            changes.push(Change {
-                client,
-                kind: LedgerKind::Spend,
-                amount: -breakdown.points_spent.minor(),
-                available_at: at,
-                expires_at: None,
-                generation: None,
-                source: None,
-            });
-        }
-        if !breakdown.cashback.is_zero() {
-            changes.push(Change {
-                client,
-                kind: LedgerKind::Cashback,
-                amount: breakdown.cashback.minor(),
-                available_at,
-                expires_at,
-                generation: None,
-                source: None,
-            });
-        }
-        if reward_type == RewardType::Points {
-            for r in &breakdown.referral_rewards {
-                changes.push(Change {
-                    client: (r.beneficiary.get() - self.first_client_id) as usize,
-                    kind: LedgerKind::ReferralReward,
-                    amount: money_as_points(r.amount).minor(),
-                    available_at,
-                    expires_at,
-                    generation: Some(r.generation),
-                    source: Some(client),
-                });
-            }
-        }
+        let changes = self.changes(&purchase_postings(
+            ClientId(self.client_id(client)),
+            &breakdown,
+            reward_type,
+            &self.rules,
+            millis(at),
+        ));
         for change in &changes {
             self.apply(w, t, id, change, &actor, at);
         }
@@ -568,43 +556,13 @@ impl Business {
         self.next_operation += 1;
         let actor = format!("employee:{}", self.refund_employee);
         let actor = actor.as_str();
-        let (_, expires_at) = self.lot_times(at);
-        let mut changes = Vec::new();
-        if !r.points_returned.is_zero() {
-            changes.push(Change {
-                client,
-                kind: LedgerKind::RefundReturn,
-                amount: r.points_returned.minor(),
-                available_at: at,
-                expires_at,
-                generation: None,
-                source: None,
-            });
-        }
-        if !r.cashback_reversed.is_zero() {
-            changes.push(Change {
-                client,
-                kind: LedgerKind::RefundClawback,
-                amount: -r.cashback_reversed.minor(),
-                available_at: at,
-                expires_at: None,
-                generation: None,
-                source: None,
-            });
-        }
-        if pending.reward_type == RewardType::Points {
-            for reward in &r.referral_reversed {
-                changes.push(Change {
-                    client: (reward.beneficiary.get() - self.first_client_id) as usize,
-                    kind: LedgerKind::ReferralClawback,
-                    amount: -money_as_points(reward.amount).minor(),
-                    available_at: at,
-                    expires_at: None,
-                    generation: Some(reward.generation),
-                    source: Some(client),
-                });
-            }
-        }
+        let changes = self.changes(&refund_postings(
+            ClientId(self.client_id(client)),
+            &r,
+            pending.reward_type,
+            &self.rules,
+            millis(at),
+        ));
         let mut client_delta = 0;
         for change in &changes {
             let applied = self.apply(w, t, id, change, actor, at);

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::consent::ConsentSet;
+use crate::loyalty::ledger::LedgerKind;
 use crate::loyalty::levels::LevelThreshold;
 use crate::loyalty::ports::{MockLoyaltyProgramme, MockOperationRepository};
 use crate::loyalty::purchase::ReferralReward;
