@@ -57,14 +57,16 @@ const ALLOWED: &[(&str, &str, &str)] = &[
     (
         "clients",
         "(`clients`.`last_purchase_at`",
-        "known: activity filter pages in id order and stops at LIMIT (its count uses \
-         clients_last_purchase); a rare window walks far - order by last_purchase_at to fix",
+        "an activity filter in the default (registration) order: SQLite either walks the id \
+         order and stops at LIMIT + OFFSET matches or reads the clients_last_purchase range and \
+         sorts, whichever the ANALYZE statistics make cheaper; the count reads the range",
     ),
     (
         "clients",
         "WITH scored AS",
-        "known: an RFM segment page walks clients in id order until LIMIT instead of the \
-         clients_rfm range; analytics query, reported to its owner",
+        "an RFM segment is scores computed from three thresholds, which no index can hold: its \
+         page walks the buyers in id order until LIMIT, its count reads the covering clients_rfm \
+         range once",
     ),
 ];
 

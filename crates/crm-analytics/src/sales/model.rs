@@ -194,6 +194,10 @@ impl AgeBand {
 pub struct CustomerFigures {
     /// Clients created before the period's end.
     pub total_clients: i64,
+    /// Clients created in the period.
+    pub new_clients: i64,
+    /// Clients created in the previous comparable period.
+    pub new_clients_previous: i64,
     /// Clients with purchases whose last purchase is before the "lost" threshold.
     pub lost_clients: i64,
     /// Clients by gender: male, female, not given.

@@ -35,6 +35,8 @@ pub struct LocalSegment {
 pub struct CustomersQuery {
     /// The period.
     pub period: TimeRange,
+    /// The previous comparable period (for the new-clients comparison).
+    pub previous: TimeRange,
     /// Its buckets.
     pub buckets: Vec<TimeRange>,
     /// Clients whose last purchase is before this instant are lost.
@@ -43,6 +45,8 @@ pub struct CustomersQuery {
     pub age_on: String,
     /// The cohort months, oldest first.
     pub cohort_months: Vec<TimeRange>,
+    /// The business's timezone (IANA name) the cohort months are local months of.
+    pub timezone: String,
 }
 
 /// What the operations tab asks storage for its series.

@@ -143,6 +143,10 @@ impl<F: SalesFigures + BusinessCalendar, C: Clock> SalesAnalytics<F, C> {
                 from: period.from,
                 to: period.to,
             },
+            previous: TimeRange {
+                from: period.previous_from,
+                to: period.previous_to,
+            },
             buckets: ranges(&period),
             lost_before: Timestamp::from_unix_millis(
                 period.to.unix_millis() - lost_after_days * 86_400_000,
@@ -156,9 +160,9 @@ impl<F: SalesFigures + BusinessCalendar, C: Clock> SalesAnalytics<F, C> {
                     to: m.to,
                 })
                 .collect(),
+            timezone: period.timezone.clone(),
         };
         let figures = self.figures.customers(&query)?;
-        let (c, p) = self.both_totals(&period)?;
         let (ca, pa) = self.both_activities(&period)?;
         let by_age = AgeBand::ALL
             .iter()
@@ -215,7 +219,7 @@ impl<F: SalesFigures + BusinessCalendar, C: Clock> SalesAnalytics<F, C> {
         Ok(CustomersReport {
             lost_after_days,
             total_clients: figures.total_clients,
-            new_clients: Compared::new(c.new_clients, p.new_clients),
+            new_clients: Compared::new(figures.new_clients, figures.new_clients_previous),
             returning_clients: Compared::new(ca.returning, pa.returning),
             active_clients: Compared::new(ca.active, pa.active),
             lost_clients: figures.lost_clients,

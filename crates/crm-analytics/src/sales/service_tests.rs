@@ -169,6 +169,8 @@ fn customers_compute_cohort_shares_and_fill_every_band() {
         .returning(|q| {
             Ok(CustomerFigures {
                 total_clients: 10,
+                new_clients: 7,
+                new_clients_previous: 5,
                 lost_clients: 2,
                 male: 3,
                 female: 4,
@@ -183,9 +185,8 @@ fn customers_compute_cohort_shares_and_fill_every_band() {
                 retention: vec![(9, 10, 2), (9, 11, 1)],
             })
         });
-    figures
-        .expect_totals()
-        .returning(|_, _| Ok(totals(1, 100, 0)));
+    // The tab reads no sales totals: new clients come with its own figures.
+    figures.expect_totals().never();
     figures.expect_client_activity().returning(|r| {
         Ok(ClientActivity {
             active: if r.from == at("2026-11-01T00:00:00Z") {
@@ -200,6 +201,7 @@ fn customers_compute_cohort_shares_and_fill_every_band() {
         .customers(&PeriodRequest::default(), None)
         .unwrap();
     assert_eq!(report.lost_after_days, 90);
+    assert_eq!(report.new_clients, Compared::new(7, 5));
     assert_eq!(report.active_clients, Compared::new(5, 4));
     assert_eq!(report.returning_clients, Compared::new(2, 2));
     assert_eq!(report.active_clients, Compared::new(5, 4));

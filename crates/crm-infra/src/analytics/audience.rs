@@ -7,7 +7,7 @@
 //! per bucket, client or campaign. The indexes behind them are in
 //! `migrations/2026-11-24-000017_audience_analytics` (see `docs/marketing-analytics.md`).
 
-use super::SqliteAnalytics;
+use super::{rollups, SqliteAnalytics};
 use crate::error::{stored_time, Failure};
 use crm_analytics::audience::model::{
     CampaignResult, ChannelFigures, FunnelCounts, LevelHolders, LevelMoveCount, LevelRef,
@@ -330,8 +330,8 @@ WITH scored AS ( \
 /// Campaigns launched in `?1..?2` (latest `?3`) with their results; conversions and revenue
 /// as the campaign statistics count them (a purchase by a recipient within the conversion
 /// window after a message was sent, each purchase once, or a recorded conversion event). The
-/// `CROSS JOIN`s fix the order: the campaigns' deliveries first, then each recipient's
-/// purchases through the covering `operations_client_time_cover`.
+/// attributed purchases come from the `campaign_attributions` rollup (caught up just before),
+/// their current net amounts by primary key.
 const CAMPAIGNS: &str = "\
 WITH c AS (SELECT id, name, status, launched_at FROM campaigns \
            WHERE launched_at >= ?1 AND launched_at < ?2 ORDER BY launched_at DESC, id DESC LIMIT ?3), \
@@ -342,14 +342,10 @@ e AS (SELECT campaign_id, COUNT(DISTINCT CASE WHEN kind = 'open' THEN client_id 
              COUNT(DISTINCT CASE WHEN kind = 'click' THEN client_id END) AS clicks \
       FROM campaign_events WHERE campaign_id IN (SELECT id FROM c) GROUP BY campaign_id), \
 attributed AS MATERIALIZED ( \
-  SELECT DISTINCT dl.campaign_id AS campaign_id, o.id AS op, o.client_id AS client_id, \
+  SELECT a.campaign_id AS campaign_id, a.client_id AS client_id, \
          o.total - o.refunded_total AS net \
-  FROM deliveries dl CROSS JOIN system_settings s \
-  CROSS JOIN operations o ON o.client_id = dl.client_id AND +o.kind = 'purchase' \
-    AND o.created_at >= dl.sent_at \
-    AND o.created_at < dl.sent_at + s.conversion_window_hours * 3600000 \
-  WHERE s.id = 1 AND dl.campaign_id IN (SELECT id FROM c) \
-    AND dl.status IN ('sent', 'delivered') AND dl.sent_at IS NOT NULL), \
+  FROM campaign_attributions a CROSS JOIN operations o ON o.id = a.operation_id \
+  WHERE a.campaign_id IN (SELECT id FROM c)), \
 conv AS (SELECT campaign_id, COUNT(*) AS conversions FROM ( \
            SELECT campaign_id, client_id FROM attributed UNION \
            SELECT campaign_id, client_id FROM campaign_events \
@@ -714,6 +710,8 @@ impl AudienceFigures for SqliteAnalytics {
         limit: u32,
     ) -> Result<Vec<CampaignResult>, RepoError> {
         let mut conn = self.db.conn()?;
+        let window = rollups::conversion_window_hours(&mut conn).map_err(load_err)?;
+        rollups::catch_up_campaign_attributions(&mut conn, window).map_err(load_err)?;
         let rows: Vec<CampaignRow> = diesel::sql_query(CAMPAIGNS)
             .bind::<BigInt, _>(from.unix_millis())
             .bind::<BigInt, _>(to.unix_millis())

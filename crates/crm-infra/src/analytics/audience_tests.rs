@@ -404,6 +404,33 @@ fn campaign_results_count_deliveries_events_and_attributed_purchases() {
         (2, 2, 1, 2, 1, 1)
     );
     assert_eq!(r.revenue, Money::from_major(500));
+
+    // Later purchases, refunds and a wider window are seen on the next read (the rollup of
+    // attributions catches up, the net amounts are read live, a window change rebuilds it).
+    w.buy(boris, 300, sent + 2 * 3_600_000);
+    exec(
+        &w.db,
+        &format!(
+            "UPDATE operations SET refunded_total = 10000 WHERE client_id = {} AND total = 50000",
+            anna.get()
+        ),
+    );
+    let read = || {
+        w.analytics
+            .campaign_results(t(NOW - 10 * DAY), t(NOW), 100)
+            .unwrap()
+            .remove(0)
+    };
+    let r = read();
+    assert_eq!(r.conversions, 2);
+    assert_eq!(r.revenue, Money::from_major(400 + 300));
+    exec(
+        &w.db,
+        "UPDATE system_settings SET conversion_window_hours = 100",
+    );
+    let r = read();
+    assert_eq!(r.conversions, 2);
+    assert_eq!(r.revenue, Money::from_major(400 + 100 + 300));
 }
 
 #[derive(QueryableByName)]

@@ -18,6 +18,7 @@ mod audience;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod budget_tests;
+pub mod rollups;
 mod sales;
 mod tower;
 

@@ -6,8 +6,9 @@
 //! so inlining them is safe), one query per figure family, never one per bucket or client.
 //! The indexes behind them are in `migrations/2026-11-24-000016_sales_analytics`.
 
-use super::SqliteAnalytics;
+use super::{rollups, SqliteAnalytics};
 use crate::error::map_diesel_error;
+use crm_analytics::period::timezone;
 use crm_analytics::sales::model::{
     AgeBand, AppointmentCounts, BucketSales, ClientActivity, CustomerFigures, FinanceFigures,
     OperationSeries, SalesTotals,
@@ -130,12 +131,19 @@ pub(crate) const OPERATION_TOTALS_SQL: &str = "SELECT \
      FROM operations WHERE created_at >= ?1 AND created_at < ?2";
 
 /// Distinct clients who bought in the range (`a`) and those of them whose first purchase was
-/// before it (`b`): the distinct buyers first, then one primary-key look-up each.
+/// before it (`b`).
+///
+/// A client bought in the range exactly when their purchases overlap it: the last purchase is
+/// at or after its start, the first before its end, and one of them falls inside (no probe
+/// needed) or a purchase between them does (one probe of the client's purchases). Read from the
+/// covering `clients_activity` range, so a period ending now costs one index range and no
+/// probe at all.
 pub(crate) const CLIENT_ACTIVITY_SQL: &str = "SELECT COUNT(*) AS a, \
-     COALESCE(SUM(c.first_purchase_at < ?1), 0) AS b \
-     FROM (SELECT DISTINCT client_id FROM operations \
-         WHERE kind = 'purchase' AND created_at >= ?1 AND created_at < ?2) d \
-     CROSS JOIN clients c ON c.id = d.client_id";
+     COALESCE(SUM(c.first_purchase_at < ?1), 0) AS b FROM clients c \
+     WHERE c.last_purchase_at >= ?1 AND c.first_purchase_at < ?2 \
+     AND (c.last_purchase_at < ?2 OR c.first_purchase_at >= ?1 OR EXISTS (SELECT 1 \
+         FROM operations o WHERE o.client_id = c.id AND o.kind = 'purchase' \
+         AND o.created_at >= ?1 AND o.created_at < ?2))";
 
 /// Clients created in the range.
 pub(crate) const NEW_CLIENTS_SQL: &str =
@@ -235,23 +243,23 @@ pub(crate) fn new_clients_series_sql(buckets: &[TimeRange]) -> String {
     )
 }
 
-/// Cohort sizes (`m = -1`) and the clients of cohort `k` who bought in month `m`: one
-/// existence probe of the (client, kind, time) index per cohort client and later month.
-pub(crate) fn cohort_sql(months: &[TimeRange]) -> String {
+/// Cohort sizes: the clients whose first purchase falls in each month (the
+/// `clients.first_purchase_at` index, one range count per month).
+pub(crate) fn cohort_sizes_sql(months: &[TimeRange]) -> String {
     format!(
-        "WITH m(i, lo, hi) AS (VALUES {}), \
-         cohort AS MATERIALIZED (SELECT m.i AS ci, c.id AS client_id FROM m CROSS JOIN clients c \
-             ON c.first_purchase_at >= m.lo AND c.first_purchase_at < m.hi) \
-         SELECT ci AS k, -1 AS m, COUNT(*) AS n FROM cohort GROUP BY ci \
-         UNION ALL SELECT co.ci AS k, mm.i AS m, COUNT(*) AS n \
-             FROM cohort co CROSS JOIN m mm \
-             WHERE mm.i > co.ci AND EXISTS (SELECT 1 FROM operations o \
-                 WHERE o.client_id = co.client_id AND o.kind = 'purchase' \
-                 AND o.created_at >= mm.lo AND o.created_at < mm.hi) \
-             GROUP BY co.ci, mm.i",
+        "WITH m(i, lo, hi) AS (VALUES {}) SELECT m.i AS k, -1 AS m, \
+         (SELECT COUNT(*) FROM clients c WHERE c.first_purchase_at >= m.lo \
+          AND c.first_purchase_at < m.hi) AS n FROM m",
         range_values(months)
     )
 }
+
+/// Retention from the purchase-months rollup: the clients of cohort month `k` (a month key,
+/// `?1..=?2`) who bought in a later month `m` up to `?2`, one ordered pass over the
+/// `(cohort, month)` index.
+pub(crate) const COHORT_RETENTION_SQL: &str = "SELECT cohort AS k, month AS m, COUNT(*) AS n \
+     FROM client_purchase_months WHERE cohort >= ?1 AND cohort <= ?2 AND month > cohort \
+     AND month <= ?2 GROUP BY cohort, month";
 
 /// Purchases and refunds per range (bucket or local hour), each figure a correlated aggregate
 /// over one index range — no sorting of the period's rows.
@@ -408,6 +416,8 @@ impl SalesFigures for SqliteAnalytics {
                 .get_result::<CountRow>(&mut conn)
                 .map_err(failed)?
                 .n;
+        let new_clients = count(&mut conn, NEW_CLIENTS_SQL, query.period)?;
+        let new_clients_previous = count(&mut conn, NEW_CLIENTS_SQL, query.previous)?;
         let lost_clients =
             diesel::sql_query("SELECT COUNT(*) AS n FROM clients WHERE last_purchase_at < ?1")
                 .bind::<BigInt, _>(query.lost_before.unix_millis())
@@ -421,6 +431,8 @@ impl SalesFigures for SqliteAnalytics {
             .map_err(failed)?;
         let mut figures = CustomerFigures {
             total_clients,
+            new_clients,
+            new_clients_previous,
             lost_clients,
             ..CustomerFigures::default()
         };
@@ -444,20 +456,34 @@ impl SalesFigures for SqliteAnalytics {
                 by_key(query.buckets.len(), rows.into_iter().map(|r| (r.k, r.n)));
         }
         if !query.cohort_months.is_empty() {
-            let sql = cohort_sql(&query.cohort_months);
-            let rows: Vec<KeyedCountRow> =
-                diesel::sql_query(sql).load(&mut conn).map_err(failed)?;
-            let mut sizes = Vec::new();
-            for row in rows {
-                let (Ok(ci), m) = (usize::try_from(row.k), row.m) else {
-                    continue;
-                };
-                match usize::try_from(m) {
-                    Ok(mi) => figures.retention.push((ci, mi, row.n)),
-                    Err(_) => sizes.push((row.k, row.n)),
+            let sizes: Vec<KeyedCountRow> =
+                diesel::sql_query(cohort_sizes_sql(&query.cohort_months))
+                    .load(&mut conn)
+                    .map_err(failed)?;
+            figures.cohort_sizes = by_key(
+                query.cohort_months.len(),
+                sizes.into_iter().map(|r| (r.k, r.n)),
+            );
+            rollups::catch_up_purchase_months(&mut conn, &query.timezone).map_err(failed)?;
+            let tz = timezone(&query.timezone);
+            let keys: Vec<i64> = query
+                .cohort_months
+                .iter()
+                .map(|m| rollups::month_key(m.from, tz))
+                .collect();
+            let index = |key: i64| keys.iter().position(|k| *k == key);
+            if let (Some(first), Some(last)) = (keys.first(), keys.last()) {
+                let rows: Vec<KeyedCountRow> = diesel::sql_query(COHORT_RETENTION_SQL)
+                    .bind::<BigInt, _>(*first)
+                    .bind::<BigInt, _>(*last)
+                    .load(&mut conn)
+                    .map_err(failed)?;
+                for row in rows {
+                    if let (Some(ci), Some(mi)) = (index(row.k), index(row.m)) {
+                        figures.retention.push((ci, mi, row.n));
+                    }
                 }
             }
-            figures.cohort_sizes = by_key(query.cohort_months.len(), sizes);
         }
         Ok(figures)
     }

@@ -365,6 +365,47 @@ fn customers_count_the_base_bands_and_cohorts() {
 }
 
 #[test]
+fn cohort_retention_sees_purchases_made_after_an_earlier_read() {
+    let (_dir, db) = seeded();
+    let sales = analytics(&db);
+    let before = sales.customers(&first_two_days(), Some(10)).unwrap();
+    let march = |r: &crm_analytics::sales::model::CustomersReport| {
+        r.cohorts
+            .iter()
+            .find(|c| c.month == "2026-03")
+            .unwrap()
+            .clone()
+    };
+    assert!(march(&before).retention.iter().all(|m| m.clients == 0));
+    // The March client comes back in November (local Moscow time), twice: counted once.
+    let march_client = 4;
+    operation(
+        &db,
+        100,
+        "purchase",
+        march_client,
+        (500, 500),
+        "2026-11-01T22:00:00Z",
+        None,
+    );
+    operation(
+        &db,
+        101,
+        "purchase",
+        march_client,
+        (700, 700),
+        "2026-11-02T08:00:00Z",
+        None,
+    );
+    let after = sales.customers(&first_two_days(), Some(10)).unwrap();
+    let back = march(&after);
+    let november = back.retention.iter().find(|m| m.months_after == 8).unwrap();
+    assert_eq!(november.clients, 1);
+    assert_eq!(november.share_percent, 100.0);
+    assert_eq!(back.retention.iter().map(|m| m.clients).sum::<i64>(), 1);
+}
+
+#[test]
 fn finance_attributes_money_to_local_days() {
     let (_dir, db) = seeded();
     let r = analytics(&db).finance(&first_two_days()).unwrap();
@@ -474,7 +515,8 @@ fn period_aggregates_read_through_indexes() {
     ];
     assert_no_full_scan(&db, &range_sales_sql(&ranges), 0);
     assert_no_full_scan(&db, &new_clients_series_sql(&ranges), 0);
-    assert_no_full_scan(&db, &cohort_sql(&ranges), 0);
+    assert_no_full_scan(&db, &cohort_sizes_sql(&ranges), 0);
+    assert_no_full_scan(&db, COHORT_RETENTION_SQL, 2);
     let dated = [DatedRange {
         range: ranges[0],
         first_day: "2026-11-01".into(),
