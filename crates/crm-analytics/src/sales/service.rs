@@ -16,7 +16,7 @@ use crate::sales::ports::{
     CustomersQuery, DatedRange, LocalSegment, OperationsQuery, SalesFigures, TimeRange,
 };
 use crate::service::resolve_period;
-use crm_core::{Clock, FieldError, Timestamp};
+use crm_core::{Clock, FieldError, RepoError, Timestamp};
 use time::{Date, Month};
 use time_tz::Tz;
 
@@ -126,7 +126,10 @@ impl<F: SalesFigures + BusinessCalendar, C: Clock> SalesAnalytics<F, C> {
         &self,
         request: &PeriodRequest,
         lost_after_days: Option<i64>,
-    ) -> Result<CustomersReport, AnalyticsError> {
+    ) -> Result<CustomersReport, AnalyticsError>
+    where
+        F: Sync,
+    {
         let lost_after_days = lost_after_days.unwrap_or(DEFAULT_LOST_AFTER_DAYS);
         if !(1..=MAX_LOST_AFTER_DAYS).contains(&lost_after_days) {
             return Err(AnalyticsError::Validation(vec![FieldError::new(
@@ -162,8 +165,11 @@ impl<F: SalesFigures + BusinessCalendar, C: Clock> SalesAnalytics<F, C> {
                 .collect(),
             timezone: period.timezone.clone(),
         };
-        let figures = self.figures.customers(&query)?;
-        let (ca, pa) = self.both_activities(&period)?;
+        let (figures, activities) = both(
+            || self.figures.customers(&query).map_err(AnalyticsError::from),
+            || self.both_activities(&period),
+        );
+        let (figures, (ca, pa)) = (figures?, activities?);
         let by_age = AgeBand::ALL
             .iter()
             .map(|band| {
@@ -234,14 +240,27 @@ impl<F: SalesFigures + BusinessCalendar, C: Clock> SalesAnalytics<F, C> {
     }
 
     /// The operations tab.
-    pub fn operations(&self, request: &PeriodRequest) -> Result<OperationsReport, AnalyticsError> {
+    pub fn operations(&self, request: &PeriodRequest) -> Result<OperationsReport, AnalyticsError>
+    where
+        F: Sync,
+    {
         let period = self.period(request)?;
         let tz = timezone(&period.timezone);
-        let series = self.figures.operation_series(&OperationsQuery {
+        let query = OperationsQuery {
             buckets: ranges(&period),
             segments: local_segments(period.from, period.to, tz),
-        })?;
-        let (c, p) = self.both_totals(&period)?;
+        };
+        // The series and the totals are independent reads: one on a second thread (its own
+        // pooled connection).
+        let (series, totals) = both(
+            || {
+                self.figures
+                    .operation_series(&query)
+                    .map_err(AnalyticsError::from)
+            },
+            || self.both_totals(&period),
+        );
+        let (series, (c, p)) = (series?, totals?);
         let pair = |f: fn(&SalesTotals) -> i64| Compared::new(f(&c), f(&p));
         let at = |list: &[BucketSales], i: usize| list.get(i).copied().unwrap_or_default();
         Ok(OperationsReport {
@@ -322,6 +341,24 @@ impl<F: SalesFigures + BusinessCalendar, C: Clock> SalesAnalytics<F, C> {
 }
 
 /// The share `part / whole` in percent with one decimal; 0 when `whole` is 0.
+/// Runs `second` on a scoped thread while `first` runs here, and returns both results (a
+/// panic of the second thread is a storage failure).
+fn both<A: Send, B: Send>(
+    second: impl FnOnce() -> Result<A, AnalyticsError> + Send,
+    first: impl FnOnce() -> Result<B, AnalyticsError>,
+) -> (Result<A, AnalyticsError>, Result<B, AnalyticsError>) {
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(second);
+        let first = first();
+        let second = handle.join().unwrap_or_else(|_| {
+            Err(AnalyticsError::Storage(RepoError::Unavailable(
+                "an analytics figure failed".into(),
+            )))
+        });
+        (second, first)
+    })
+}
+
 fn share(part: i64, whole: i64) -> f64 {
     if whole <= 0 {
         return 0.0;
