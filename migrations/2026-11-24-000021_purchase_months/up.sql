@@ -11,6 +11,13 @@ CREATE TABLE client_purchase_months (
     PRIMARY KEY (client_id, month)
 ) WITHOUT ROWID;
 CREATE INDEX client_purchase_months_by_cohort ON client_purchase_months (cohort, month);
+-- Its counts: the clients of each cohort month who bought in each month (the tab reads these).
+CREATE TABLE cohort_month_clients (
+    cohort INTEGER NOT NULL,
+    month INTEGER NOT NULL,
+    clients INTEGER NOT NULL,
+    PRIMARY KEY (cohort, month)
+) WITHOUT ROWID;
 
 -- Campaign results (marketing tab), rolled up: each purchase a campaign is credited with (a
 -- purchase by a recipient within the conversion window after one of its messages was sent),

@@ -2,8 +2,9 @@
 //! hundred rows instead of probing every purchase of a year.
 //!
 //! `client_purchase_months` holds, per client, each local calendar month (in the business's
-//! timezone) they bought in, with the month of their first purchase — the cohort retention of
-//! the customers tab is one `GROUP BY` over its `(cohort, month)` index.
+//! timezone) they bought in, with the month of their first purchase; `cohort_month_clients`
+//! counts them per (cohort, month), so the cohort retention of the customers tab reads at most
+//! 144 rows.
 //!
 //! `campaign_attributions` holds each purchase a campaign is credited with: a purchase by a
 //! recipient within the conversion window after one of the campaign's messages was sent (each
@@ -19,10 +20,11 @@
 use crate::schema::system_settings;
 use crm_analytics::period::{local_date, timezone, DEFAULT_TIMEZONE};
 use crm_core::Timestamp;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::SqliteConnection;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use time_tz::Tz;
 
 /// The name of the purchase-months rollup in `analytics_rollups`.
@@ -50,6 +52,14 @@ struct StateRow {
     watermark: i64,
     #[diesel(sql_type = Text)]
     basis: String,
+}
+
+#[derive(QueryableByName)]
+struct AddedRow {
+    #[diesel(sql_type = BigInt)]
+    cohort: i64,
+    #[diesel(sql_type = BigInt)]
+    month: i64,
 }
 
 #[derive(QueryableByName)]
@@ -93,7 +103,7 @@ fn catch_up(
         let watermark = match state {
             Some(state) if state.basis == basis => state.watermark,
             _ => {
-                diesel::sql_query(reset).execute(conn)?;
+                conn.batch_execute(reset)?;
                 0
             }
         };
@@ -129,7 +139,7 @@ pub(crate) fn catch_up_purchase_months(
         conn,
         PURCHASE_MONTHS,
         timezone_name,
-        "DELETE FROM client_purchase_months",
+        "DELETE FROM client_purchase_months; DELETE FROM cohort_month_clients;",
         |conn, mut after, up_to| {
             let mut read = 0_u64;
             loop {
@@ -157,15 +167,34 @@ pub(crate) fn catch_up_purchase_months(
                     })
                     .collect();
                 let rows: Vec<_> = rows.into_iter().collect();
+                // The (client, month) pairs that are new, counted per (cohort, month).
+                let mut counts: BTreeMap<(i64, i64), i64> = BTreeMap::new();
                 for chunk in rows.chunks(INSERT_ROWS) {
                     let values = chunk
                         .iter()
                         .map(|(client, month, cohort)| format!("({client},{month},{cohort})"))
                         .collect::<Vec<_>>()
                         .join(",");
-                    diesel::sql_query(format!(
+                    let added: Vec<AddedRow> = diesel::sql_query(format!(
                         "INSERT OR IGNORE INTO client_purchase_months (client_id, month, cohort) \
-                         VALUES {values}"
+                         VALUES {values} RETURNING cohort, month"
+                    ))
+                    .load(conn)?;
+                    for row in added {
+                        *counts.entry((row.cohort, row.month)).or_default() += 1;
+                    }
+                }
+                let counts: Vec<_> = counts.into_iter().collect();
+                for chunk in counts.chunks(INSERT_ROWS) {
+                    let values = chunk
+                        .iter()
+                        .map(|((cohort, month), n)| format!("({cohort},{month},{n})"))
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    diesel::sql_query(format!(
+                        "INSERT INTO cohort_month_clients (cohort, month, clients) \
+                         VALUES {values} ON CONFLICT (cohort, month) \
+                         DO UPDATE SET clients = clients + excluded.clients"
                     ))
                     .execute(conn)?;
                 }
@@ -322,5 +351,24 @@ mod tests {
         let jan = 2026 * 12;
         assert_eq!(rows(&mut conn)[0], (1, jan, jan));
         assert_eq!(rows(&mut conn)[1], (1, mar, jan));
+        // The counts agree with the rows: per (cohort, month), each client once.
+        let counts: Vec<(i64, i64, i64)> = diesel::sql_query(
+            "SELECT cohort AS client_id, month, clients AS cohort FROM cohort_month_clients \
+             ORDER BY cohort, month",
+        )
+        .load::<Row>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.client_id, r.month, r.cohort))
+        .collect();
+        assert_eq!(
+            counts,
+            vec![
+                (jan, jan, 1),
+                (jan, mar, 1),
+                (mar, mar, 1),
+                (mar, 2026 * 12 + 3, 1)
+            ]
+        );
     }
 }

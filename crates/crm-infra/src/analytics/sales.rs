@@ -255,11 +255,10 @@ pub(crate) fn cohort_sizes_sql(months: &[TimeRange]) -> String {
 }
 
 /// Retention from the purchase-months rollup: the clients of cohort month `k` (a month key,
-/// `?1..=?2`) who bought in a later month `m` up to `?2`, one ordered pass over the
-/// `(cohort, month)` index.
-pub(crate) const COHORT_RETENTION_SQL: &str = "SELECT cohort AS k, month AS m, COUNT(*) AS n \
-     FROM client_purchase_months WHERE cohort >= ?1 AND cohort <= ?2 AND month > cohort \
-     AND month <= ?2 GROUP BY cohort, month";
+/// `?1..=?2`) who bought in a later month `m` up to `?2` — at most 144 counted rows.
+pub(crate) const COHORT_RETENTION_SQL: &str = "SELECT cohort AS k, month AS m, clients AS n \
+     FROM cohort_month_clients WHERE cohort >= ?1 AND cohort <= ?2 AND month > cohort \
+     AND month <= ?2";
 
 /// Purchases and refunds per range (bucket or local hour), each figure a correlated aggregate
 /// over one index range — no sorting of the period's rows.
