@@ -3,6 +3,11 @@
 CARGO ?= cargo
 SHARED_TOOLS ?= ../shared/tools
 
+# A clean CI build needs no incremental cache (it would only double the disk it uses).
+ifdef CI
+export CARGO_INCREMENTAL = 0
+endif
+
 .PHONY: run test fmt lint check-layers build release migrate owner clean-data
 
 run:
@@ -13,6 +18,7 @@ test:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@if [ -x $(SHARED_TOOLS)/check-layers ]; then $(SHARED_TOOLS)/check-layers; fi
 	$(CARGO) test --workspace
+	$(MAKE) fuzz-api
 
 fmt:
 	$(CARGO) fmt --all
@@ -54,3 +60,17 @@ demo:
 	@echo "owner token (employee 1):"
 	@DATABASE_URL=$(DEMO_DB) ./target/release/crm-server token --employee-id 1
 	DATABASE_URL=$(DEMO_DB) ./target/release/crm-server serve
+
+# make bench [BENCH_DURATION=10] — the release server on a demo database of 100k clients and 1M
+# purchases (generated once into target/bench/), driven by wrk (installed if missing), plus the
+# in-process Criterion benchmark of a purchase; prints the table and writes target/bench/results.md
+# (see docs/performance.md). Not part of `make test`.
+.PHONY: bench
+bench:
+	python3 scripts/bench.py
+
+# API fuzzing: schemathesis (pinned, in target/schemathesis-venv) over every route of
+# /openapi.json against the debug server on a temporary database; see docs/api-fuzzing.md.
+.PHONY: fuzz-api
+fuzz-api:
+	CARGO="$(CARGO)" bash scripts/schemathesis.sh

@@ -148,6 +148,7 @@ pub fn build_app(
         .wrap(cors(&settings.cors_allow_origins))
         .wrap(TracingLogger::default())
         .configure(routes::docs::configure)
+        .service(web::resource(OPENAPI_PATH).route(web::get().to(crate::openapi::serve)))
         .wrap_api_with_spec(spec())
         .configure(routes::health::configure)
         .configure(routes::auth::configure)
@@ -172,6 +173,10 @@ pub fn build_app(
         .configure(routes::analytics_audience::configure)
         .configure(routes::control_tower::configure)
         .configure(routes::app::configure)
+        .with_raw_json_spec_v3(|app, spec| {
+            app.app_data(web::Data::new(crate::openapi::OpenApiDocument::new(spec)))
+        })
+        // Swagger UI needs paperclip's own document route; ours, mounted first, answers.
         .with_json_spec_v3_at(OPENAPI_PATH)
         .with_swagger_ui_at("/docs")
         .build()

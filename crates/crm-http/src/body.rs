@@ -106,6 +106,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             let bytes = bytes
                 .await
                 .map_err(|_| ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE))?;
+            // serde would read a struct from an array of its fields in order; every body of
+            // the API is an object, so anything else is refused (after the JSON itself is).
+            let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+            if first != Some(&b'{') {
+                decode::<serde::de::IgnoredAny>(&bytes)?;
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "body",
+                    "must be a JSON object",
+                )])
+                .into());
+            }
             Ok(Body(decode(&bytes)?))
         })
     }

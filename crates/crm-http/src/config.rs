@@ -14,6 +14,8 @@
 //! | `CORS_ALLOW_ORIGINS` | empty (same origin only) | comma-separated origins, or `*` |
 //! | `BODY_LIMIT_BYTES` | `262144` | largest JSON body |
 //! | `WORKERS` | CPU count | HTTP worker threads |
+//! | `SIGN_INS_PER_MINUTE` | `30` | sign-in attempts per peer address and minute |
+//! | `APP_WRITES_PER_MINUTE` | `60` | Mini App writes per client and minute |
 //! | `RUST_LOG`, `LOG_FORMAT` | `info`, `text` | log filter; `json` for structured logs |
 
 use std::path::{Path, PathBuf};
@@ -74,6 +76,10 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Worker threads.
     pub workers: Option<usize>,
+    /// Sign-in attempts per peer address and minute.
+    pub sign_ins_per_minute: usize,
+    /// Mini App writes per client and minute.
+    pub app_writes_per_minute: usize,
     /// `json` logs.
     pub json_logs: bool,
 }
@@ -149,6 +155,18 @@ impl Config {
             workers: var("WORKERS")
                 .map(|_| number("WORKERS", 2usize, 1, 256))
                 .transpose()?,
+            sign_ins_per_minute: number(
+                "SIGN_INS_PER_MINUTE",
+                crate::rate_limit::SIGN_INS_PER_ADDRESS,
+                1,
+                1_000_000,
+            )?,
+            app_writes_per_minute: number(
+                "APP_WRITES_PER_MINUTE",
+                crate::rate_limit::APP_WRITES_PER_CLIENT,
+                1,
+                1_000_000,
+            )?,
             json_logs: var("LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")),
         };
         config.check_production()?;
@@ -334,6 +352,8 @@ mod tests {
             cors_allow_origins: vec![],
             body_limit_bytes: 1024,
             workers: None,
+            sign_ins_per_minute: 30,
+            app_writes_per_minute: 60,
             json_logs: false,
         };
         let data_dir = dir.path().join("data");

@@ -869,7 +869,12 @@ pub fn problem_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHa
     }
     let status = res.status();
     let (req, _) = res.into_parts();
-    let response = ApiError::from_status(status).error_response();
+    let mut response = ApiError::from_status(status).error_response();
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        if let Some(allow) = crate::openapi::allow_header(&req) {
+            response.headers_mut().insert(header::ALLOW, allow);
+        }
+    }
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body::<B>(),
     ))

@@ -14,6 +14,7 @@ pub mod config;
 pub mod csv;
 pub mod dto;
 pub mod error;
+pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
 pub mod state;

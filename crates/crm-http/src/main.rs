@@ -80,6 +80,9 @@ enum Command {
         /// Days of history, ending now.
         #[arg(long, default_value_t = 365)]
         days: u32,
+        /// How many employees (owner, admin, manager, receptionists, masters).
+        #[arg(long, default_value_t = 25)]
+        employees: u32,
     },
 }
 
@@ -321,6 +324,10 @@ async fn serve(runtime: Runtime, channels: ChannelsConfig) -> std::io::Result<()
     let settings = HttpSettings {
         body_limit_bytes: runtime.config.body_limit_bytes,
         cors_allow_origins: runtime.config.cors_allow_origins.clone(),
+        request_limits: Arc::new(crm_http::rate_limit::RequestLimits::per_minute(
+            runtime.config.sign_ins_per_minute,
+            runtime.config.app_writes_per_minute,
+        )),
         ..HttpSettings::default()
     };
     if runtime.config.telegram_bot_token.is_none() {
@@ -366,25 +373,7 @@ fn staff_token(runtime: &Runtime, employee_id: EmployeeId) -> Result<String, Str
 /// Fills the (empty) database with a demo business ending today and prints what was written.
 fn demo_data(db: &Database, config: crm_infra::demo::DemoConfig) -> Result<(), String> {
     let report = crm_infra::demo::generate(db, &config).map_err(|e| e.to_string())?;
-    println!(
-        "demo business written to {} in {:.1} s: {} clients ({} invited by clients), {} purchases, \
-         {} refunds, {} ledger entries, {} referral rewards, {} level changes, {} employees, \
-         {} goods and services, {} stock receipts, {} ratings, {} page views",
-        db.path().display(),
-        report.elapsed.as_secs_f64(),
-        report.clients,
-        report.referred_clients,
-        report.purchases,
-        report.refunds,
-        report.ledger_entries,
-        report.referral_rewards,
-        report.level_changes,
-        report.employees,
-        report.products,
-        report.stock_receipts,
-        report.feedback,
-        report.page_views
-    );
+    println!("demo business written to {} {report}", db.path().display());
     Ok(())
 }
 
@@ -454,6 +443,7 @@ fn main() -> ExitCode {
             operations,
             seed,
             days,
+            employees,
         } => demo_data(
             &runtime.db,
             crm_infra::demo::DemoConfig {
@@ -461,6 +451,7 @@ fn main() -> ExitCode {
                 operations,
                 seed,
                 days,
+                employees,
                 end: SystemClock.now(),
             },
         ),

@@ -29,9 +29,16 @@ pub struct RequestLimits {
 
 impl Default for RequestLimits {
     fn default() -> Self {
+        Self::per_minute(SIGN_INS_PER_ADDRESS, APP_WRITES_PER_CLIENT)
+    }
+}
+
+impl RequestLimits {
+    /// Limits of `sign_ins` attempts per peer address and `app_writes` per client, each a minute.
+    pub fn per_minute(sign_ins: usize, app_writes: usize) -> Self {
         Self {
-            sign_in: RateLimiter::new(SIGN_INS_PER_ADDRESS, Duration::from_secs(60)),
-            app_writes: RateLimiter::new(APP_WRITES_PER_CLIENT, Duration::from_secs(60)),
+            sign_in: RateLimiter::new(sign_ins, Duration::from_secs(60)),
+            app_writes: RateLimiter::new(app_writes, Duration::from_secs(60)),
         }
     }
 }

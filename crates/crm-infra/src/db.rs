@@ -7,6 +7,7 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::{Connection as _, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use parking_lot::{Mutex, MutexGuard};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +18,10 @@ pub const DEFAULT_DATABASE_PATH: &str = "./data/app.db";
 
 /// How long a caller waits for a free pooled connection before giving up.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a purchase or refund waits for its turn at the write gate (as long as SQLite's
+/// `busy_timeout`).
+pub(crate) const WRITE_GATE_WAIT: Duration = Duration::from_secs(5);
 
 /// The migrations of `migrations/`, compiled into the binary.
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
@@ -107,6 +112,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
 pub struct Database {
     pool: Pool<ConnectionManager<SqliteConnection>>,
     path: Arc<Path>,
+    write_gate: Arc<Mutex<()>>,
 }
 
 impl fmt::Debug for Database {
@@ -157,6 +163,7 @@ impl Database {
         Ok(Database {
             pool,
             path: Arc::from(path),
+            write_gate: Arc::new(Mutex::new(())),
         })
     }
 
@@ -217,6 +224,20 @@ impl Database {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The gate of this process's purchase and refund transactions: take it before checking
+    /// out the connection that writes, drop it after the commit. Writers then queue here and
+    /// the next one starts the moment the previous one commits, instead of SQLite's busy
+    /// handler sleeping 1, 2, 5, 10… ms between retries of `BEGIN IMMEDIATE` (under 32
+    /// concurrent purchases those sleeps cost most of the throughput and the p99). Readers never
+    /// take it; other processes and other writers still meet `busy_timeout`. A writer waits at
+    /// most [`WRITE_GATE_WAIT`] for its turn and is then told the database is busy (503 with
+    /// `Retry-After`), so a long lock held elsewhere never queues requests without bound.
+    pub(crate) fn write_gate(&self) -> Result<MutexGuard<'_, ()>, RepoError> {
+        self.write_gate
+            .try_lock_for(WRITE_GATE_WAIT)
+            .ok_or(RepoError::Busy)
     }
 
     /// A pooled connection, waiting at most the pool's connection timeout.

@@ -419,7 +419,7 @@ impl From<ProductRating> for ProductRatingResponse {
 
 /// The averages per product or service, best first.
 #[derive(Debug, Serialize, Apiv2Schema)]
-pub struct RatingsResponse {
+pub struct FeedbackRatingsResponse {
     /// Per product or service with at least one rating in the period.
     pub items: Vec<ProductRatingResponse>,
     /// The period's start, when given.
@@ -428,7 +428,7 @@ pub struct RatingsResponse {
     pub to: Option<Timestamp>,
 }
 
-impl RatingsResponse {
+impl FeedbackRatingsResponse {
     /// The averages of a period.
     pub fn new(period: Period, ratings: Vec<ProductRating>) -> Self {
         Self {

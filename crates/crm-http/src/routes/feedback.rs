@@ -10,7 +10,7 @@ use crate::body::Body;
 use crate::dto::common::page_request;
 use crate::dto::feedback::{
     AdminFeedbackRequest, AnswerRequest, AppFeedbackRequest, FeedbackListQuery, FeedbackPage,
-    FeedbackPath, FeedbackResponse, RatingRequest, RatingsQuery, RatingsResponse,
+    FeedbackPath, FeedbackRatingsResponse, FeedbackResponse, RatingRequest, RatingsQuery,
 };
 use crate::error::ApiError;
 use crate::routes::operations::idempotency_key;
@@ -192,11 +192,11 @@ async fn ratings(
     _staff: StaffUser,
     state: web::Data<AppState>,
     query: web::Query<RatingsQuery>,
-) -> Result<web::Json<RatingsResponse>, ApiError> {
+) -> Result<web::Json<FeedbackRatingsResponse>, ApiError> {
     let period = query.period().map_err(ApiError::validation)?;
     let feedback = state.feedback();
     let found = web::block(move || feedback.ratings(&period)).await??;
-    Ok(web::Json(RatingsResponse::new(period, found)))
+    Ok(web::Json(FeedbackRatingsResponse::new(period, found)))
 }
 
 /// Records feedback on a client's behalf (source `admin`): any kind; a rating needs `rating`

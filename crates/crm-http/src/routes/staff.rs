@@ -374,6 +374,8 @@ async fn export_csv(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(Role::manages_finance, "export payroll")?;
     let filter = query.filter().map_err(ApiError::validation)?;
+    // The file holds every row, but a malformed page is refused as on the JSON export.
+    page_request(query.limit, query.offset).map_err(ApiError::validation)?;
     // The first page is read before the headers go out, so storage trouble is still a problem
     // response rather than a cut-off file.
     let roster = state.roster();

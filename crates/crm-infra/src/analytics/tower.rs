@@ -363,9 +363,14 @@ pub(crate) fn history_queries(from: i64, to: i64) -> Vec<(&'static str, String)>
         (
             "purchases",
             format!(
-                "SELECT COUNT(*) AS a, COALESCE(SUM(total), 0) AS b, COUNT(DISTINCT client_id) AS c, \
-                 0 AS d, 0 AS e FROM operations \
-                 WHERE created_at >= {from} AND created_at < {to} AND kind = 'purchase'"
+                "SELECT p.a AS a, p.b AS b, (SELECT COUNT(*) FROM clients c \
+                 WHERE c.last_purchase_at >= {from} AND c.first_purchase_at < {to} \
+                 AND (c.last_purchase_at < {to} OR c.first_purchase_at >= {from} \
+                 OR EXISTS (SELECT 1 FROM operations o WHERE o.client_id = c.id \
+                 AND o.kind = 'purchase' AND o.created_at >= {from} AND o.created_at < {to}))) \
+                 AS c, 0 AS d, 0 AS e FROM (SELECT COUNT(*) AS a, COALESCE(SUM(total), 0) AS b \
+                 FROM operations WHERE created_at >= {from} AND created_at < {to} \
+                 AND kind = 'purchase') p"
             ),
         ),
         (
@@ -865,6 +870,16 @@ mod tests {
                  VALUES ('purchase', {client}, {total}, 'points', 'employee:1', {when})"
             ),
         );
+        // As the checkout does: the client's first and last purchase span their purchases.
+        exec(
+            db,
+            &format!(
+                "UPDATE clients SET \
+                 first_purchase_at = MIN(COALESCE(first_purchase_at, {when}), {when}), \
+                 last_purchase_at = MAX(COALESCE(last_purchase_at, {when}), {when}) \
+                 WHERE id = {client}"
+            ),
+        );
     }
 
     #[test]
@@ -1198,7 +1213,7 @@ mod tests {
                 purchases: 4,
                 revenue: 12_000,
                 buyers: 3,
-                first_time_buyers: 1,
+                first_time_buyers: 2, // clients 1 and 2 first bought 5 and 3 days ago
                 audience_size: 2,
                 audience_purchases: 3,
                 lines_price: 2_000,

@@ -10,14 +10,17 @@
 //! rows are written by a bulk writer in batched immediate transactions. The same seed always
 //! gives the same business.
 
+mod areas;
 mod names;
 mod rng;
+mod staff;
 #[cfg(test)]
 mod tests;
 mod writer;
 
 use crate::db::Database;
 use crate::operations::SqliteLoyaltyProgramme;
+use crm_clients::certificates::redemption::redeemable;
 use crm_clients::loyalty::ledger::{consume_oldest_first, LedgerChange, LedgerKind, Lot};
 use crm_clients::loyalty::levels::{level_for, LevelProgress};
 use crm_clients::loyalty::ports::LoyaltyProgramme;
@@ -62,6 +65,8 @@ pub struct DemoConfig {
     pub seed: u64,
     /// Days of history, ending at `end`.
     pub days: u32,
+    /// How many employees (owner, admin, manager, receptionists and masters).
+    pub employees: u32,
     /// The end of the history (usually now).
     pub end: Timestamp,
 }
@@ -93,8 +98,71 @@ pub struct DemoReport {
     pub feedback: u64,
     /// Page views.
     pub page_views: u64,
+    /// Planned shifts.
+    pub shifts: u64,
+    /// Timesheet entries.
+    pub timesheet_entries: u64,
+    /// Payroll runs.
+    pub payroll_runs: u64,
+    /// Appointments (completed, cancelled, no-shows and scheduled ones).
+    pub appointments: u64,
+    /// Gift certificates sold.
+    pub certificates: u64,
+    /// Certificate redemptions in purchases.
+    pub certificate_redemptions: u64,
+    /// Campaigns.
+    pub campaigns: u64,
+    /// Deliveries (of campaigns and dialogue replies).
+    pub deliveries: u64,
+    /// Campaign tracking events (clicks).
+    pub campaign_events: u64,
+    /// Dialogue messages (both directions).
+    pub messages: u64,
+    /// News posts.
+    pub news_posts: u64,
+    /// News tracking events.
+    pub news_events: u64,
     /// Wall-clock time of the whole run.
     pub elapsed: Duration,
+}
+
+impl std::fmt::Display for DemoReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "in {:.1} s: {} clients ({} invited by clients), {} purchases, {} refunds, \
+             {} ledger entries, {} referral rewards, {} level changes, {} employees, \
+             {} shifts, {} timesheet entries, {} payroll runs, {} appointments, \
+             {} goods and services, {} stock receipts, {} certificates ({} redemptions), \
+             {} campaigns, {} deliveries, {} campaign events, {} messages, {} news posts, \
+             {} news events, {} feedback entries, {} page views",
+            self.elapsed.as_secs_f64(),
+            self.clients,
+            self.referred_clients,
+            self.purchases,
+            self.refunds,
+            self.ledger_entries,
+            self.referral_rewards,
+            self.level_changes,
+            self.employees,
+            self.shifts,
+            self.timesheet_entries,
+            self.payroll_runs,
+            self.appointments,
+            self.products,
+            self.stock_receipts,
+            self.certificates,
+            self.certificate_redemptions,
+            self.campaigns,
+            self.deliveries,
+            self.campaign_events,
+            self.messages,
+            self.news_posts,
+            self.news_events,
+            self.feedback,
+            self.page_views
+        )
+    }
 }
 
 /// Why demo data could not be generated.
@@ -177,6 +245,41 @@ struct Tables {
     ledger: usize,
     rewards: usize,
     level_changes: usize,
+    redemptions: usize,
+}
+
+impl Tables {
+    /// The tables of purchases and refunds, parents first.
+    fn new(w: &mut Writer) -> Self {
+        Tables {
+            operations: w.table(
+                "operations",
+                "id, kind, client_id, employee_id, location_id, purchase_id, certificate_id, \
+                 total, certificate_amount, points, cash, cashback, cashback_rate_bp, \
+                 clawback_shortfall, refunded_total, refunded_points, refunded_cash, \
+                 refunded_certificate, reversed_cashback, reward_type, receipt_number, \
+                 comment, actor, idempotency_key, request_fingerprint, created_at",
+            ),
+            ledger: w.table(
+                "points_ledger",
+                "id, client_id, operation_id, kind, amount, remaining, available_at, \
+                 expires_at, generation, source_client_id, reason, actor, created_at",
+            ),
+            rewards: w.table(
+                "referral_rewards",
+                "operation_id, beneficiary_id, source_client_id, generation, reward_type, \
+                 amount, created_at",
+            ),
+            level_changes: w.table(
+                "client_level_changes",
+                "client_id, from_level_id, to_level_id, at",
+            ),
+            redemptions: w.table(
+                "certificate_redemptions",
+                "certificate_id, operation_id, amount, created_at",
+            ),
+        }
+    }
 }
 
 /// The loyalty simulation: programme, clients and the ids handed out so far.
@@ -191,7 +294,17 @@ struct Business {
     next_operation: i64,
     next_ledger: i64,
     dirty: Vec<(usize, i64)>,
-    purchase_updates: String,
+    /// Lots whose `remaining` changed (id, new remaining), written once each at the end.
+    lot_updates: Vec<(i64, i64)>,
+    /// Refunded figures to add to purchases: total, points, cash, certificate, cashback, id.
+    purchase_updates: Vec<[i64; 6]>,
+    /// Gift certificates sold, with their running balances.
+    certificates: Vec<areas::CertificateState>,
+    /// The certificate a client presents at the till (the latest they own).
+    client_certificate: HashMap<usize, usize>,
+    /// Cash recorded per employee and local day (purchases less refunds): the revenue
+    /// attributed to them in payroll.
+    recorded: HashMap<(i64, i64), i64>,
     report: DemoReport,
 }
 
@@ -204,6 +317,11 @@ struct Change {
     expires_at: Option<i64>,
     generation: Option<u8>,
     source: Option<usize>,
+}
+
+/// The local (Moscow) day number of an instant: days since 1970-01-01 in local time.
+fn local_day(at: i64) -> i64 {
+    (at + LOCAL_OFFSET_MS).div_euclid(DAY_MS)
 }
 
 /// An instant from unix milliseconds (the generator's times are always in range).
@@ -424,6 +542,18 @@ impl Business {
             .map(|r| ClientId(self.client_id(r)))
             .collect();
         let spendable = self.spendable(client, at);
+        // A client who owns a gift certificate usually presents it while it has a balance.
+        let certificate = self
+            .client_certificate
+            .get(&client)
+            .copied()
+            .filter(|&c| self.certificates[c].issued_at <= at)
+            .and_then(|c| {
+                redeemable(&self.certificates[c].certificate, millis(at))
+                    .ok()
+                    .map(|balance| (c, balance))
+            })
+            .filter(|_| rng.chance(0.8));
         let mut input = PurchaseInput {
             total: Money::from_minor(total),
             points_requested: Points::ZERO,
@@ -435,7 +565,7 @@ impl Business {
             cashback_rate: level
                 .as_ref()
                 .map_or(self.rules.base_cashback, |l| l.cashback),
-            certificate_balance: None,
+            certificate_balance: certificate.map(|(_, balance)| balance),
             referrers: chain,
             referral_rates: rates,
         };
@@ -456,6 +586,8 @@ impl Business {
         self.next_operation += 1;
         let actor = format!("employee:{employee}");
         let client_id = self.client_id(client);
+        let certificate = certificate.filter(|_| breakdown.certificate_amount.minor() > 0);
+        let certificate_id = certificate.map(|(c, _)| self.certificates[c].certificate.id.get());
         w.row(
             t.operations,
             &[
@@ -465,7 +597,7 @@ impl Business {
                 V::I(employee),
                 V::I(location),
                 V::Null,
-                V::Null,
+                V::oi(certificate_id),
                 V::I(breakdown.total.minor()),
                 V::I(breakdown.certificate_amount.minor()),
                 V::I(breakdown.points_spent.minor()),
@@ -488,6 +620,23 @@ impl Business {
             ],
         );
         self.report.purchases += 1;
+        if let Some((c, _)) = certificate {
+            let amount = breakdown.certificate_amount;
+            let state = &mut self.certificates[c];
+            state.certificate.balance = state.certificate.balance - amount;
+            state.dirty = true;
+            w.row(
+                t.redemptions,
+                &[
+                    V::I(state.certificate.id.get()),
+                    V::I(id),
+                    V::I(amount.minor()),
+                    V::I(at),
+                ],
+            );
+            self.report.certificate_redemptions += 1;
+        }
+        *self.recorded.entry((employee, local_day(at))).or_default() += breakdown.cash_paid.minor();
         let changes = self.changes(&purchase_postings(
             ClientId(self.client_id(client)),
             &breakdown,
@@ -608,6 +757,10 @@ impl Business {
             ],
         );
         self.report.refunds += 1;
+        *self
+            .recorded
+            .entry((self.refund_employee, local_day(at)))
+            .or_default() -= r.cash_returned.minor();
         self.reward_rows(
             w,
             t,
@@ -618,55 +771,69 @@ impl Business {
             -1,
             at,
         );
-        self.purchase_updates.push_str(&format!(
-            "UPDATE operations SET refunded_total = refunded_total + {}, \
-             refunded_points = refunded_points + {}, refunded_cash = refunded_cash + {}, \
-             refunded_certificate = refunded_certificate + {}, \
-             reversed_cashback = reversed_cashback + {} WHERE id = {};",
+        self.purchase_updates.push([
             r.amount.minor(),
             r.points_returned.minor(),
             r.cash_returned.minor(),
             r.certificate_returned.minor(),
             r.cashback_reversed.minor(),
-            pending.purchase_id
-        ));
+            pending.purchase_id,
+        ]);
         let state = &mut self.clients[client];
         state.total_spent -= r.cash_returned.minor();
         state.purchase_count -= i64::from(r.completes_refund);
         self.reevaluate(w, t, client, at);
     }
 
-    /// Writes the lots whose remaining changed and the refunded purchases' figures, after the
-    /// rows of the transaction are flushed; forgets spent lots.
+    /// Writes the final `remaining` of every lot that changed, once per lot, in id order.
+    fn write_lots(&mut self, conn: &mut SqliteConnection) -> Result<(), DemoError> {
+        let mut updates = std::mem::take(&mut self.lot_updates);
+        // Stable: the last value noted for a lot stays last among its equals.
+        updates.sort_by_key(|&(id, _)| id);
+        for (i, &(id, remaining)) in updates.iter().enumerate() {
+            if updates.get(i + 1).is_some_and(|next| next.0 == id) {
+                continue;
+            }
+            writer::execute_ints(
+                conn,
+                &["UPDATE points_ledger SET remaining = ", " WHERE id = ", ""],
+                &[remaining, id],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Notes the lots whose remaining changed and writes the refunded purchases' figures,
+    /// after the rows of the transaction are flushed; forgets spent lots.
     fn flush_updates(&mut self, conn: &mut SqliteConnection) -> Result<(), DemoError> {
-        let mut sql = String::new();
         for &(client, lot_id) in &self.dirty {
             if let Some(lot) = self.clients[client]
                 .lots
                 .iter_mut()
                 .find(|l| l.id == lot_id)
             {
-                sql.push_str(&format!(
-                    "UPDATE points_ledger SET remaining = {} WHERE id = {};",
-                    lot.remaining, lot.id
-                ));
+                self.lot_updates.push((lot.id, lot.remaining));
                 lot.dirty = false;
             }
-            if sql.len() > 256 * 1024 {
-                conn.batch_execute(&sql)?;
-                sql.clear();
-            }
-        }
-        if !sql.is_empty() {
-            conn.batch_execute(&sql)?;
         }
         for &(client, _) in &self.dirty {
             self.clients[client].lots.retain(|l| l.remaining > 0);
         }
         self.dirty.clear();
-        if !self.purchase_updates.is_empty() {
-            conn.batch_execute(&self.purchase_updates)?;
-            self.purchase_updates.clear();
+        for update in self.purchase_updates.drain(..) {
+            writer::execute_ints(
+                conn,
+                &[
+                    "UPDATE operations SET refunded_total = refunded_total + ",
+                    ", refunded_points = refunded_points + ",
+                    ", refunded_cash = refunded_cash + ",
+                    ", refunded_certificate = refunded_certificate + ",
+                    ", reversed_cashback = reversed_cashback + ",
+                    " WHERE id = ",
+                    "",
+                ],
+                &update,
+            )?;
         }
         Ok(())
     }
@@ -689,6 +856,13 @@ pub fn generate(db: &Database, config: &DemoConfig) -> Result<DemoReport, DemoEr
     if config.days == 0 || config.days > 3_650 {
         return Err(DemoError::InvalidSize("days must be 1 to 3650".into()));
     }
+    if !(staff::MIN_EMPLOYEES..=staff::MAX_EMPLOYEES).contains(&config.employees) {
+        return Err(DemoError::InvalidSize(format!(
+            "employees must be {} to {}",
+            staff::MIN_EMPLOYEES,
+            staff::MAX_EMPLOYEES
+        )));
+    }
     let mut conn = db.conn()?;
     let existing = scalar(&mut conn, "SELECT COUNT(*) AS n FROM clients")?;
     if existing > 0 {
@@ -698,20 +872,133 @@ pub fn generate(db: &Database, config: &DemoConfig) -> Result<DemoReport, DemoEr
     // durability per transaction is not needed until the end (a failed run is thrown away).
     conn.batch_execute(
         "PRAGMA cache_size = -262144; PRAGMA mmap_size = 1073741824; \
-         PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;",
+         PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA threads = 2; \
+         PRAGMA analysis_limit = 2000;",
     )?;
-    let outcome = fill(db, &mut conn, config, started);
+    // The secondary indexes of the tables the generator fills are dropped for the load and
+    // rebuilt after it from their own definitions (sorted builds instead of millions of
+    // random inserts into each index).
+    let indexes = drop_indexes(&mut conn)?;
+    let outcome = fill(db, &mut conn, config);
+    let lap = Instant::now();
+    let rebuilt = restore_indexes(&mut conn, &indexes);
+    phase("indexes", lap);
+    let lap = Instant::now();
+    let analysed = conn.batch_execute("ANALYZE;");
+    phase("analyze", lap);
     conn.batch_execute(
-        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000; PRAGMA mmap_size = 0;",
+        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000; PRAGMA mmap_size = 0; \
+         PRAGMA threads = 0; PRAGMA analysis_limit = 0; PRAGMA temp_store = DEFAULT;",
     )?;
-    outcome
+    let mut report = outcome?;
+    rebuilt?;
+    analysed?;
+    // The analytics rollups catch up with the whole history now, not on the first read.
+    let lap = Instant::now();
+    crate::analytics::rollups::catch_up_all(&mut conn)?;
+    phase("rollups", lap);
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Logs how long a phase of the generation took.
+fn phase(name: &str, since: Instant) {
+    tracing::debug!(
+        phase = name,
+        ms = since.elapsed().as_millis() as u64,
+        "demo data"
+    );
+}
+
+/// The tables the generator fills in bulk: their secondary indexes are rebuilt after the load.
+const BULK_TABLES: &[&str] = &[
+    "clients",
+    "operations",
+    "points_ledger",
+    "referral_rewards",
+    "client_level_changes",
+    "page_views",
+    "feedback",
+    "appointments",
+    "appointment_status_changes",
+    "deliveries",
+    "messages",
+    "dialogues",
+    "campaign_events",
+    "news_events",
+    "certificates",
+    "certificate_redemptions",
+    "shifts",
+    "timesheet_entries",
+];
+
+/// Indexes kept during the load: their keys grow with time (or the operation id), so the
+/// load appends to them, which costs less than sorting them afterwards.
+const APPENDED_INDEXES: &[&str] = &[
+    "operations_by_time",
+    "operations_sales",
+    "operations_by_kind",
+    "operations_purchases_cover",
+    "points_ledger_by_time",
+    "referral_rewards_by_operation",
+    "client_level_changes_by_time",
+];
+
+/// An index as the migrations defined it.
+#[derive(QueryableByName)]
+struct IndexDefinition {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    sql: String,
+}
+
+/// Drops the explicitly created indexes of the bulk tables (but those the load appends to);
+/// returns their definitions (the `CREATE INDEX` text stored in `sqlite_master`, re-run as is
+/// afterwards).
+fn drop_indexes(conn: &mut SqliteConnection) -> Result<Vec<IndexDefinition>, DemoError> {
+    let tables = BULK_TABLES
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let indexes: Vec<IndexDefinition> = diesel::sql_query(format!(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ({tables}) ORDER BY name"
+    ))
+    .load(conn)?;
+    let indexes: Vec<IndexDefinition> = indexes
+        .into_iter()
+        .filter(|i| !APPENDED_INDEXES.contains(&i.name.as_str()))
+        .collect();
+    let mut drop = String::new();
+    for index in &indexes {
+        drop.push_str(&format!(
+            "DROP INDEX \"{}\";",
+            index.name.replace('"', "\"\"")
+        ));
+    }
+    conn.batch_execute(&drop)?;
+    Ok(indexes)
+}
+
+/// Re-creates the dropped indexes from their stored definitions.
+fn restore_indexes(
+    conn: &mut SqliteConnection,
+    indexes: &[IndexDefinition],
+) -> Result<(), DemoError> {
+    conn.immediate_transaction::<_, DemoError, _>(|conn| {
+        for index in indexes {
+            conn.batch_execute(&index.sql)?;
+        }
+        Ok(())
+    })
 }
 
 fn fill(
     db: &Database,
     conn: &mut crate::db::Connection,
     config: &DemoConfig,
-    started: Instant,
 ) -> Result<DemoReport, DemoError> {
     let mut rng = Rng::new(config.seed);
     let end = config.end.unix_millis();
@@ -719,14 +1006,23 @@ fn fill(
     let mut report = DemoReport::default();
 
     // The programme, staff, goods and stock.
+    let lap = Instant::now();
     let setup = conn.immediate_transaction::<_, DemoError, _>(|conn| {
-        setup_business(conn, &mut rng, start, &mut report)
+        setup_business(
+            conn,
+            &mut rng,
+            start,
+            config.employees as usize,
+            &mut report,
+        )
     })?;
     let programme = SqliteLoyaltyProgramme::new(db.clone());
     let rules = programme.rules()?;
     let levels = programme.levels()?;
     let referral = programme.referral_config()?;
 
+    phase("setup", lap);
+    let lap = Instant::now();
     // Clients.
     let first_client_id = scalar(conn, "SELECT COALESCE(MAX(id), 0) + 1 AS n FROM clients")?;
     let clients = make_clients(&mut rng, config, start, end, &setup);
@@ -804,14 +1100,26 @@ fn fill(
             "SELECT COALESCE(MAX(id), 0) + 1 AS n FROM points_ledger",
         )?,
         dirty: Vec::new(),
-        purchase_updates: String::new(),
+        lot_updates: Vec::new(),
+        purchase_updates: Vec::new(),
+        certificates: Vec::new(),
+        client_certificate: HashMap::new(),
+        recorded: HashMap::new(),
         report,
     };
+    let profiles: Vec<areas::Profile> = clients.iter().map(areas::Profile::of).collect();
     drop(clients);
+    let created: Vec<i64> = business.clients.iter().map(|c| c.created_at).collect();
 
+    // Gift certificates sold over the history (redeemed in the purchases below).
+    conn.immediate_transaction::<_, DemoError, _>(|conn| {
+        areas::sell_certificates(conn, &mut rng, &mut business, &created, &setup, start, end)
+    })?;
+
+    phase("clients", lap);
+    let lap = Instant::now();
     // Purchases and refunds, in time order.
     let times = purchase_times(&mut rng, config.operations, start, config.days);
-    let created: Vec<i64> = business.clients.iter().map(|c| c.created_at).collect();
     let mut pending: BinaryHeap<Reverse<(i64, u64)>> = BinaryHeap::new();
     let mut pending_data: HashMap<u64, PendingRefund> = HashMap::new();
     let mut pending_seq = 0u64;
@@ -819,30 +1127,7 @@ fn fill(
     for chunk in times.chunks(OPERATIONS_PER_TRANSACTION) {
         conn.immediate_transaction::<_, DemoError, _>(|conn| {
             let mut w = Writer::default();
-            let t = Tables {
-                operations: w.table(
-                    "operations",
-                    "id, kind, client_id, employee_id, location_id, purchase_id, certificate_id, \
-                     total, certificate_amount, points, cash, cashback, cashback_rate_bp, \
-                     clawback_shortfall, refunded_total, refunded_points, refunded_cash, \
-                     refunded_certificate, reversed_cashback, reward_type, receipt_number, \
-                     comment, actor, idempotency_key, request_fingerprint, created_at",
-                ),
-                ledger: w.table(
-                    "points_ledger",
-                    "id, client_id, operation_id, kind, amount, remaining, available_at, \
-                     expires_at, generation, source_client_id, reason, actor, created_at",
-                ),
-                rewards: w.table(
-                    "referral_rewards",
-                    "operation_id, beneficiary_id, source_client_id, generation, reward_type, \
-                     amount, created_at",
-                ),
-                level_changes: w.table(
-                    "client_level_changes",
-                    "client_id, from_level_id, to_level_id, at",
-                ),
-            };
+            let t = Tables::new(&mut w);
             for &at in chunk {
                 while let Some(Reverse((due, seq))) = pending.peek().copied() {
                     if due > at {
@@ -872,7 +1157,7 @@ fn fill(
                 if let Some((id, breakdown, reward_type)) = business.purchase(
                     &mut w, &t, &mut rng, client, total, employee, location, &receipt, at,
                 ) {
-                    if rng.chance(0.02) {
+                    if breakdown.certificate_amount.minor() == 0 && rng.chance(0.02) {
                         let due = at + rng.range(HOUR_MS, 7 * DAY_MS);
                         if due < end {
                             pending_seq += 1;
@@ -901,30 +1186,7 @@ fn fill(
     // Refunds still due before the end of the history.
     conn.immediate_transaction::<_, DemoError, _>(|conn| {
         let mut w = Writer::default();
-        let t = Tables {
-            operations: w.table(
-                "operations",
-                "id, kind, client_id, employee_id, location_id, purchase_id, certificate_id, \
-                 total, certificate_amount, points, cash, cashback, cashback_rate_bp, \
-                 clawback_shortfall, refunded_total, refunded_points, refunded_cash, \
-                 refunded_certificate, reversed_cashback, reward_type, receipt_number, \
-                 comment, actor, idempotency_key, request_fingerprint, created_at",
-            ),
-            ledger: w.table(
-                "points_ledger",
-                "id, client_id, operation_id, kind, amount, remaining, available_at, \
-                 expires_at, generation, source_client_id, reason, actor, created_at",
-            ),
-            rewards: w.table(
-                "referral_rewards",
-                "operation_id, beneficiary_id, source_client_id, generation, reward_type, \
-                 amount, created_at",
-            ),
-            level_changes: w.table(
-                "client_level_changes",
-                "client_id, from_level_id, to_level_id, at",
-            ),
-        };
+        let t = Tables::new(&mut w);
         while let Some(Reverse((due, seq))) = pending.pop() {
             if let Some(p) = pending_data.remove(&seq) {
                 business.refund(&mut w, &t, &mut rng, &p, due);
@@ -933,15 +1195,36 @@ fn fill(
         }
         w.flush(conn)?;
         business.flush_updates(conn)?;
+        business.write_lots(conn)?;
         write_figures(conn, &business)?;
+        areas::write_certificate_balances(conn, &business)?;
         Ok(())
     })?;
+    phase("purchases", lap);
+    let lap = Instant::now();
     let mut report = std::mem::take(&mut business.report);
     conn.immediate_transaction::<_, DemoError, _>(|conn| {
         engagement(conn, &mut rng, &business, &setup, end, &mut report)
     })?;
-    conn.batch_execute("ANALYZE;")?;
-    report.elapsed = started.elapsed();
+    phase("engagement", lap);
+    let lap = Instant::now();
+    let history = areas::History {
+        business: &business,
+        profiles: &profiles,
+        created: &created,
+        setup: &setup,
+        start,
+        end,
+    };
+    conn.immediate_transaction::<_, DemoError, _>(|conn| {
+        areas::staff_and_appointments(conn, &mut rng, &history, &mut report)
+    })?;
+    phase("staff", lap);
+    let lap = Instant::now();
+    conn.immediate_transaction::<_, DemoError, _>(|conn| {
+        areas::communications(conn, &mut rng, &history, &mut report)
+    })?;
+    phase("communications", lap);
     Ok(report)
 }
 
@@ -992,6 +1275,7 @@ struct Setup {
     cashiers: Vec<i64>,
     points_of_sale: Vec<i64>,
     services: Vec<i64>,
+    staff: Vec<staff::Employee>,
 }
 
 /// Writes the programme (levels, referral configuration, company card), traffic channels,
@@ -1000,6 +1284,7 @@ fn setup_business(
     conn: &mut SqliteConnection,
     rng: &mut Rng,
     start: i64,
+    employees_wanted: usize,
     report: &mut DemoReport,
 ) -> Result<Setup, DemoError> {
     let at = start - 90 * DAY_MS;
@@ -1066,111 +1351,29 @@ fn setup_business(
     let employees = w.table(
         "employees",
         "id, full_name, name_search, phone, role, position, pay_system, hourly_rate, \
-         monthly_salary, revenue_share_bp, hire_date, created_at, updated_at",
+         piece_rate, monthly_salary, revenue_share_bp, hire_date, created_at, updated_at",
     );
-    let staff: [(&str, &str, &str, &str, i64, i64, i64); 10] = [
-        ("Ольга Лебедева", "owner", "Владелец", "salary", 0, 0, 0),
-        (
-            "Ирина Соколова",
-            "admin",
-            "Администратор",
-            "salary",
-            0,
-            65_000_00,
-            0,
-        ),
-        (
-            "Павел Орлов",
-            "manager",
-            "Управляющий",
-            "salary",
-            0,
-            80_000_00,
-            0,
-        ),
-        (
-            "Анна Белова",
-            "cashier",
-            "Администратор ресепшн",
-            "hourly",
-            350_00,
-            0,
-            0,
-        ),
-        (
-            "Дарья Козлова",
-            "cashier",
-            "Администратор ресепшн",
-            "hourly",
-            350_00,
-            0,
-            0,
-        ),
-        (
-            "Марина Волкова",
-            "master",
-            "Парикмахер-стилист",
-            "piecework",
-            0,
-            0,
-            4_000,
-        ),
-        (
-            "Елена Морозова",
-            "master",
-            "Мастер маникюра",
-            "piecework",
-            0,
-            0,
-            4_000,
-        ),
-        (
-            "Светлана Егорова",
-            "master",
-            "Косметолог",
-            "piecework",
-            0,
-            0,
-            4_500,
-        ),
-        (
-            "Артём Никитин",
-            "master",
-            "Барбер",
-            "piecework",
-            0,
-            0,
-            4_000,
-        ),
-        (
-            "Ксения Фомина",
-            "master",
-            "Массажист",
-            "hourly",
-            600_00,
-            0,
-            0,
-        ),
-    ];
+    let staff = staff::staff(rng, employees_wanted, first_employee);
     let mut cashiers = Vec::new();
-    for (i, (name, role, position, pay, hourly, salary, share)) in staff.iter().enumerate() {
-        let id = first_employee + i as i64;
-        if matches!(*role, "cashier" | "admin" | "owner") {
-            cashiers.push(id);
+    for (i, e) in staff.iter().enumerate() {
+        if matches!(e.role, "cashier" | "admin" | "owner") {
+            cashiers.push(e.id);
         }
+        let (pay, hourly, piece, share, salary) = staff::pay_columns(&e.pay);
         w.row(
             employees,
             &[
-                V::I(id),
-                V::T(name),
-                V::T(&name.to_lowercase()),
+                V::I(e.id),
+                V::T(&e.full_name),
+                V::T(&e.full_name.to_lowercase()),
                 V::T(&format!("+7916{:07}", 1_000_000 + i * 7_919)),
-                V::T(role),
-                V::T(position),
+                V::T(e.role),
+                V::T(e.position),
                 V::T(pay),
-                V::I(*hourly),
-                V::I(*salary),
-                V::I(*share),
+                V::I(hourly),
+                V::I(piece),
+                V::I(salary),
+                V::I(share),
                 V::T("2024-03-01"),
                 V::I(at),
                 V::I(at),
@@ -1311,6 +1514,7 @@ fn setup_business(
         cashiers,
         points_of_sale,
         services,
+        staff,
     })
 }
 

@@ -9,7 +9,7 @@
 
 use super::rows::{LedgerRow, NewLedgerRow};
 use super::schema::points_ledger;
-use super::{apply_balance, open_lots};
+use super::{apply_balance, lots_covering};
 use crate::db::Database;
 use crate::error::map_diesel_error;
 use crate::schema::clients;
@@ -128,7 +128,7 @@ fn adjust(
         return Err(AdjustTx::Refused(AdjustmentRefusal::ClientNotFound));
     }
     if change.amount.is_negative() {
-        let lots = open_lots(conn, client, Some(plan.at))?;
+        let lots = lots_covering(conn, client, Some(plan.at), change.amount.negate())?;
         let (takes, short) = consume_oldest_first(&lots, change.amount.negate());
         if !short.is_zero() {
             let spendable = lots.iter().map(|l| l.remaining).sum();

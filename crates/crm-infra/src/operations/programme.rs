@@ -116,7 +116,7 @@ impl ReferralProgrammeRepository for SqliteLoyaltyProgramme {
                 referral_config::updated_at,
                 referral_config::updated_by,
             ))
-            .first::<(bool, String, String, i64, Option<String>)>(&mut conn)
+            .get_result::<(bool, String, String, i64, Option<String>)>(&mut conn)
             .optional()
             .map_err(map_diesel_error)?;
         let Some((enabled, generations, reward_type, updated_at, updated_by)) = row else {
