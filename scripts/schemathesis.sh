@@ -59,7 +59,7 @@ PY="$VENV/bin/python"
 # 2. The debug server.
 log "building crm-server"
 "$CARGO" build --quiet -p crm-http --bin crm-server
-SERVER="$ROOT/target/debug/crm-server"
+SERVER="${CARGO_TARGET_DIR:-$ROOT/target}/debug/crm-server"
 
 # 3. A fresh database and the server's environment.
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/crm-fuzz.XXXXXX")"

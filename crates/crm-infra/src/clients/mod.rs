@@ -77,11 +77,13 @@ fn one_client(
     Ok(with_tags(conn, row.into_iter().collect())?.pop())
 }
 
+/// Unique-key look-ups use `get_result`, not `first`: `first` adds `LIMIT ?`, which the bundled
+/// SQLite re-prepares on every execution (see docs/performance.md).
 fn client_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<Client>, Failure> {
     let row = clients::table
         .find(id)
         .select(ClientRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     one_client(conn, row)
 }
@@ -93,7 +95,7 @@ fn client_by_telegram_id(
     let row = clients::table
         .filter(clients::telegram_id.eq(telegram_id))
         .select(ClientRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     one_client(conn, row)
 }
@@ -235,7 +237,7 @@ impl ClientRepository for SqliteClientRepository {
         let row = clients::table
             .filter(clients::phone.eq(phone.as_str()))
             .select(ClientRow::as_select())
-            .first(&mut conn)
+            .get_result(&mut conn)
             .optional()
             .map_err(map_diesel_error)?;
         Ok(one_client(&mut conn, row)?)

@@ -78,7 +78,7 @@ impl StaffRepository for SqliteStaffRepository {
             .filter(employees::telegram_id.eq(telegram_id))
             .filter(employees::archived_at.is_null())
             .select(EmployeeRow::as_select())
-            .first(&mut conn)
+            .get_result(&mut conn)
             .optional()
             .map_err(map_diesel_error)?
             .map(EmployeeRow::into_employee)
@@ -90,7 +90,7 @@ impl StaffRepository for SqliteStaffRepository {
         employees::table
             .find(id.get())
             .select(EmployeeRow::as_select())
-            .first(&mut conn)
+            .get_result(&mut conn)
             .optional()
             .map_err(map_diesel_error)?
             .map(EmployeeRow::into_employee)
