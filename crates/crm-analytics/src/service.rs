@@ -1,10 +1,11 @@
 //! Use cases shared by every analytics area: resolving the period a request asks for in the
-//! business's timezone. The areas' own services build on it.
+//! business's timezone, and reading two independent parts of a tab at once. The areas' own
+//! services build on them.
 
 use crate::error::AnalyticsError;
 use crate::period::{resolve, Period, PeriodRequest};
 use crate::ports::BusinessCalendar;
-use crm_core::Timestamp;
+use crm_core::{RepoError, Timestamp};
 
 /// Resolves `request` at `now` in the business's timezone; invalid periods are a validation
 /// error naming the field.
@@ -15,6 +16,25 @@ pub fn resolve_period<C: BusinessCalendar + ?Sized>(
 ) -> Result<Period, AnalyticsError> {
     let timezone = calendar.timezone()?;
     resolve(request, now, &timezone).map_err(AnalyticsError::Validation)
+}
+
+/// Runs `second` on a scoped thread (so on its own pooled connection) while `first` runs here,
+/// and returns both results; a panic of the second thread is a storage failure. A tab whose
+/// parts are independent reads takes about half as long on two idle cores.
+pub fn both<A: Send, B>(
+    second: impl FnOnce() -> Result<A, AnalyticsError> + Send,
+    first: impl FnOnce() -> Result<B, AnalyticsError>,
+) -> (Result<A, AnalyticsError>, Result<B, AnalyticsError>) {
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(second);
+        let first = first();
+        let second = handle.join().unwrap_or_else(|_| {
+            Err(AnalyticsError::Storage(RepoError::Unavailable(
+                "an analytics figure failed".into(),
+            )))
+        });
+        (second, first)
+    })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::error::AnalyticsError;
 use crate::model::Compared;
 use crate::period::{Period, PeriodRequest};
 use crate::ports::BusinessCalendar;
-use crate::service::resolve_period;
+use crate::service::{both, resolve_period};
 use crm_core::{Clock, FieldError, PageRequest};
 
 /// The audience use cases over a store of figures (that also knows the business's timezone)
@@ -130,9 +130,9 @@ impl<S: AudienceFigures + BusinessCalendar, C: Clock> AudienceAnalytics<S, C> {
         // The parts are independent reads: the channels (the heaviest, a pass over the
         // period's purchases) on a second thread with its own pooled connection, the rest here
         // — the tab takes about half as long on two cores.
-        let (second, first) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| self.store.channel_figures(from, to));
-            let first = (|| {
+        let (second, first) = both(
+            || Ok(self.store.channel_figures(from, to)?),
+            || {
                 let segment_clients = match segment {
                     Some(segment) => Some((
                         segment,
@@ -141,21 +141,15 @@ impl<S: AudienceFigures + BusinessCalendar, C: Clock> AudienceAnalytics<S, C> {
                     )),
                     None => None,
                 };
-                Ok::<_, AnalyticsError>((
+                Ok((
                     self.store.campaign_results(from, to, MAX_CAMPAIGNS)?,
                     self.store.rfm_cells(&self.thresholds, to)?,
                     self.store.funnel(from, to)?,
                     self.store.revenue_by_window(&plan.windows)?,
                     segment_clients,
                 ))
-            })();
-            let second = second.join().unwrap_or_else(|_| {
-                Err(crm_core::RepoError::Unavailable(
-                    "a marketing figure failed".into(),
-                ))
-            });
-            (second, first)
-        });
+            },
+        );
         let channels = second?;
         let (campaigns, cells, funnel, revenue, segment_clients) = first?;
         let history = plan

@@ -15,8 +15,8 @@ use crate::sales::model::{
 use crate::sales::ports::{
     CustomersQuery, DatedRange, LocalSegment, OperationsQuery, SalesFigures, TimeRange,
 };
-use crate::service::resolve_period;
-use crm_core::{Clock, FieldError, RepoError, Timestamp};
+use crate::service::{both, resolve_period};
+use crm_core::{Clock, FieldError, Timestamp};
 use time::{Date, Month};
 use time_tz::Tz;
 
@@ -341,24 +341,6 @@ impl<F: SalesFigures + BusinessCalendar, C: Clock> SalesAnalytics<F, C> {
 }
 
 /// The share `part / whole` in percent with one decimal; 0 when `whole` is 0.
-/// Runs `second` on a scoped thread while `first` runs here, and returns both results (a
-/// panic of the second thread is a storage failure).
-fn both<A: Send, B: Send>(
-    second: impl FnOnce() -> Result<A, AnalyticsError> + Send,
-    first: impl FnOnce() -> Result<B, AnalyticsError>,
-) -> (Result<A, AnalyticsError>, Result<B, AnalyticsError>) {
-    std::thread::scope(|scope| {
-        let handle = scope.spawn(second);
-        let first = first();
-        let second = handle.join().unwrap_or_else(|_| {
-            Err(AnalyticsError::Storage(RepoError::Unavailable(
-                "an analytics figure failed".into(),
-            )))
-        });
-        (second, first)
-    })
-}
-
 fn share(part: i64, whole: i64) -> f64 {
     if whole <= 0 {
         return 0.0;

@@ -35,6 +35,23 @@ impl SqliteAnalytics {
     }
 }
 
+/// The condition on `clients c` that the client bought in `[from, to)` (`from` and `to` are
+/// SQL expressions: placeholders or integer literals we computed).
+///
+/// A client bought in the range exactly when their purchases overlap it: the last purchase is
+/// at or after its start, the first before its end, and one of them falls inside (no probe
+/// needed) or a purchase between them does (one probe of the client's purchases). Read from the
+/// covering `clients_activity` range, so a period ending now costs one index range and no
+/// probe at all.
+pub(crate) fn bought_between(from: &str, to: &str) -> String {
+    format!(
+        "c.last_purchase_at >= {from} AND c.first_purchase_at < {to} \
+         AND (c.last_purchase_at < {to} OR c.first_purchase_at >= {from} OR EXISTS (SELECT 1 \
+         FROM operations o WHERE o.client_id = c.id AND o.kind = 'purchase' \
+         AND o.created_at >= {from} AND o.created_at < {to}))"
+    )
+}
+
 impl BusinessCalendar for SqliteAnalytics {
     fn timezone(&self) -> Result<String, RepoError> {
         let mut conn = self.db.conn()?;

@@ -6,7 +6,7 @@
 //! so inlining them is safe), one query per figure family, never one per bucket or client.
 //! The indexes behind them are in `migrations/2026-11-24-000016_sales_analytics`.
 
-use super::{rollups, SqliteAnalytics};
+use super::{bought_between, rollups, SqliteAnalytics};
 use crate::error::map_diesel_error;
 use crm_analytics::period::timezone;
 use crm_analytics::sales::model::{
@@ -130,20 +130,15 @@ pub(crate) const OPERATION_TOTALS_SQL: &str = "SELECT \
      COALESCE(SUM(CASE WHEN kind = 'refund' THEN cash ELSE 0 END), 0) AS refund_cash \
      FROM operations WHERE created_at >= ?1 AND created_at < ?2";
 
-/// Distinct clients who bought in the range (`a`) and those of them whose first purchase was
-/// before it (`b`).
-///
-/// A client bought in the range exactly when their purchases overlap it: the last purchase is
-/// at or after its start, the first before its end, and one of them falls inside (no probe
-/// needed) or a purchase between them does (one probe of the client's purchases). Read from the
-/// covering `clients_activity` range, so a period ending now costs one index range and no
-/// probe at all.
-pub(crate) const CLIENT_ACTIVITY_SQL: &str = "SELECT COUNT(*) AS a, \
-     COALESCE(SUM(c.first_purchase_at < ?1), 0) AS b FROM clients c \
-     WHERE c.last_purchase_at >= ?1 AND c.first_purchase_at < ?2 \
-     AND (c.last_purchase_at < ?2 OR c.first_purchase_at >= ?1 OR EXISTS (SELECT 1 \
-         FROM operations o WHERE o.client_id = c.id AND o.kind = 'purchase' \
-         AND o.created_at >= ?1 AND o.created_at < ?2))";
+/// Distinct clients who bought in `?1..?2` (`a`) and those of them whose first purchase was
+/// before it (`b`), from the clients' purchase span ([`bought_between`]).
+pub(crate) fn client_activity_sql() -> String {
+    format!(
+        "SELECT COUNT(*) AS a, COALESCE(SUM(c.first_purchase_at < ?1), 0) AS b FROM clients c \
+         WHERE {}",
+        bought_between("?1", "?2")
+    )
+}
 
 /// Clients created in the range.
 pub(crate) const NEW_CLIENTS_SQL: &str =
@@ -399,7 +394,7 @@ impl SalesFigures for SqliteAnalytics {
 
     fn client_activity(&self, range: TimeRange) -> Result<ClientActivity, RepoError> {
         let mut conn = self.db.conn()?;
-        let row = pair(&mut conn, CLIENT_ACTIVITY_SQL, range)?;
+        let row = pair(&mut conn, &client_activity_sql(), range)?;
         Ok(ClientActivity {
             active: row.a,
             returning: row.b,

@@ -483,7 +483,7 @@ fn period_aggregates_read_through_indexes() {
     let (_dir, db) = fresh_db();
     for sql in [
         OPERATION_TOTALS_SQL,
-        CLIENT_ACTIVITY_SQL,
+        &client_activity_sql(),
         NEW_CLIENTS_SQL,
         POINTS_SQL,
         CERTIFICATES_SQL,

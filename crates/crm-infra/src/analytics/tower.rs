@@ -363,14 +363,11 @@ pub(crate) fn history_queries(from: i64, to: i64) -> Vec<(&'static str, String)>
         (
             "purchases",
             format!(
-                "SELECT p.a AS a, p.b AS b, (SELECT COUNT(*) FROM clients c \
-                 WHERE c.last_purchase_at >= {from} AND c.first_purchase_at < {to} \
-                 AND (c.last_purchase_at < {to} OR c.first_purchase_at >= {from} \
-                 OR EXISTS (SELECT 1 FROM operations o WHERE o.client_id = c.id \
-                 AND o.kind = 'purchase' AND o.created_at >= {from} AND o.created_at < {to}))) \
-                 AS c, 0 AS d, 0 AS e FROM (SELECT COUNT(*) AS a, COALESCE(SUM(total), 0) AS b \
+                "SELECT p.a AS a, p.b AS b, (SELECT COUNT(*) FROM clients c WHERE {}) AS c, \
+                 0 AS d, 0 AS e FROM (SELECT COUNT(*) AS a, COALESCE(SUM(total), 0) AS b \
                  FROM operations WHERE created_at >= {from} AND created_at < {to} \
-                 AND kind = 'purchase') p"
+                 AND kind = 'purchase') p",
+                super::bought_between(&from.to_string(), &to.to_string())
             ),
         ),
         (
