@@ -19,7 +19,9 @@ use crm_analytics::period::Bucket;
 use crm_core::{
     CampaignId, ClientId, LevelId, Money, Page, PageRequest, RepoError, Timestamp, TrafficChannelId,
 };
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sqlite::Sqlite;
 use diesel::{QueryableByName, RunQueryDsl};
 
 /// A distinct visitor: the client id, or the anonymous visitor id (prefixed so the two never
@@ -370,6 +372,18 @@ fn bounds(ranges: impl Iterator<Item = (i64, i64)>) -> String {
         .join(", ")
 }
 
+/// `sql` with the period's bounds bound as `?1` and `?2` (further binds follow).
+fn in_period(
+    sql: &str,
+    from: Timestamp,
+    to: Timestamp,
+) -> BoxedSqlQuery<'static, Sqlite, SqlQuery> {
+    diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<BigInt, _>(from.unix_millis())
+        .bind::<BigInt, _>(to.unix_millis())
+}
+
 fn load_err(e: diesel::result::Error) -> RepoError {
     Failure::from(e).0
 }
@@ -404,9 +418,7 @@ impl AudienceFigures for SqliteAnalytics {
         limit: u32,
     ) -> Result<Vec<RankedPayer>, RepoError> {
         let mut conn = self.db.conn()?;
-        let rows: Vec<PayerRow> = diesel::sql_query(TOP_PAYERS)
-            .bind::<BigInt, _>(from.unix_millis())
-            .bind::<BigInt, _>(to.unix_millis())
+        let rows: Vec<PayerRow> = in_period(TOP_PAYERS, from, to)
             .bind::<BigInt, _>(i64::from(limit))
             .load(&mut conn)
             .map_err(load_err)?;
@@ -428,9 +440,7 @@ impl AudienceFigures for SqliteAnalytics {
         limit: u32,
     ) -> Result<Vec<RankedReferrer>, RepoError> {
         let mut conn = self.db.conn()?;
-        let rows: Vec<ReferrerRow> = diesel::sql_query(TOP_REFERRERS)
-            .bind::<BigInt, _>(from.unix_millis())
-            .bind::<BigInt, _>(to.unix_millis())
+        let rows: Vec<ReferrerRow> = in_period(TOP_REFERRERS, from, to)
             .bind::<BigInt, _>(i64::from(limit))
             .load(&mut conn)
             .map_err(load_err)?;
@@ -467,9 +477,7 @@ impl AudienceFigures for SqliteAnalytics {
         to: Timestamp,
     ) -> Result<Vec<LevelMoveCount>, RepoError> {
         let mut conn = self.db.conn()?;
-        let rows: Vec<MoveRow> = diesel::sql_query(LEVEL_MOVES)
-            .bind::<BigInt, _>(from.unix_millis())
-            .bind::<BigInt, _>(to.unix_millis())
+        let rows: Vec<MoveRow> = in_period(LEVEL_MOVES, from, to)
             .load(&mut conn)
             .map_err(load_err)?;
         Ok(rows
@@ -588,9 +596,7 @@ impl AudienceFigures for SqliteAnalytics {
         to: Timestamp,
     ) -> Result<Vec<ChannelFigures>, RepoError> {
         let mut conn = self.db.conn()?;
-        let rows: Vec<ChannelRow> = diesel::sql_query(CHANNELS)
-            .bind::<BigInt, _>(from.unix_millis())
-            .bind::<BigInt, _>(to.unix_millis())
+        let rows: Vec<ChannelRow> = in_period(CHANNELS, from, to)
             .load(&mut conn)
             .map_err(load_err)?;
         Ok(rows
@@ -613,9 +619,7 @@ impl AudienceFigures for SqliteAnalytics {
 
     fn funnel(&self, from: Timestamp, to: Timestamp) -> Result<FunnelCounts, RepoError> {
         let mut conn = self.db.conn()?;
-        let row: FunnelRow = diesel::sql_query(FUNNEL)
-            .bind::<BigInt, _>(from.unix_millis())
-            .bind::<BigInt, _>(to.unix_millis())
+        let row: FunnelRow = in_period(FUNNEL, from, to)
             .get_result(&mut conn)
             .map_err(load_err)?;
         Ok(FunnelCounts {
@@ -712,9 +716,7 @@ impl AudienceFigures for SqliteAnalytics {
         let mut conn = self.db.conn()?;
         let window = rollups::conversion_window_hours(&mut conn).map_err(load_err)?;
         rollups::catch_up_campaign_attributions(&mut conn, window).map_err(load_err)?;
-        let rows: Vec<CampaignRow> = diesel::sql_query(CAMPAIGNS)
-            .bind::<BigInt, _>(from.unix_millis())
-            .bind::<BigInt, _>(to.unix_millis())
+        let rows: Vec<CampaignRow> = in_period(CAMPAIGNS, from, to)
             .bind::<BigInt, _>(i64::from(limit))
             .load(&mut conn)
             .map_err(load_err)?;
