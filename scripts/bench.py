@@ -403,6 +403,21 @@ def analytics_tabs():
     return routes
 
 
+def dialogue_reads(client):
+    """The registry of messages under single filters, a deep keyset page and a client's
+    conversation. The demo holds a few thousand messages; the proof at 1M messages is the
+    ignored `dialogues_budget` test (docs/performance.md, "Dialogues")."""
+    base = "/api/v1/admin/dialogues/messages"
+    return [
+        ("dialogues registry", f"{base}?limit=50"),
+        ("dialogues registry, name", f"{base}?limit=50&name=" + urllib.parse.quote("ов")),
+        ("dialogues registry, status", f"{base}?limit=50&status=delivered"),
+        ("dialogues registry, unanswered", f"{base}?limit=50&unanswered=true"),
+        ("dialogues registry, before=100", f"{base}?limit=50&before=100"),
+        ("dialogues conversation", f"/api/v1/admin/dialogues/{client}/messages?limit=50"),
+    ]
+
+
 def campaign_launch(server, token, consenting):
     body = {
         "name": "Bench: the whole base",
@@ -610,6 +625,8 @@ def main():
                         "/api/v1/admin/dashboard/summary", owner, target="p99 ≤ 20 ms"))
         for name, path in analytics_tabs():
             rows.append(single(server, name, path, owner, target="≤ 300 ms"))
+        for name, path in dialogue_reads(client):
+            rows.append(single(server, name, path, owner, target="≤ 20 ms"))
         rows.append(wrk(server, f"POST /admin/operations (purchase with points, 3-generation "
                         f"chain, {len(buyers)} buyers, unique keys)",
                         "/api/v1/admin/operations", owner, method="POST", body_lua=purchase,

@@ -26,6 +26,31 @@ impl Compared {
     }
 }
 
+/// A rate in percent (one decimal) for the period and for the previous comparable period;
+/// `None` where the rate's base is zero (nothing to measure).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ComparedRate {
+    /// This period.
+    pub current: Option<f64>,
+    /// The previous comparable period.
+    pub previous: Option<f64>,
+}
+
+impl ComparedRate {
+    /// `part / whole` of each period in percent, one decimal.
+    pub fn new(current: (i64, i64), previous: (i64, i64)) -> Self {
+        Self {
+            current: rate_percent(current.0, current.1),
+            previous: rate_percent(previous.0, previous.1),
+        }
+    }
+}
+
+/// `part / whole` in percent with one decimal, or `None` when `whole` is not positive.
+pub fn rate_percent(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| ((part as f64) * 1000.0 / (whole as f64)).round() / 10.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

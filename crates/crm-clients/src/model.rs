@@ -572,7 +572,7 @@ impl ClientSearch {
             None
         };
         Some(Self {
-            name_fragment: text.to_lowercase(),
+            name_fragment: crm_core::search_key(text),
             phone_digits,
             telegram_id,
         })

@@ -18,6 +18,7 @@ pub mod paging;
 pub mod percent;
 pub mod phone;
 pub mod role;
+pub mod search;
 pub mod timestamp;
 pub mod validation;
 
@@ -31,5 +32,6 @@ pub use paging::{Page, PageRequest};
 pub use percent::Percent;
 pub use phone::{Phone, PhoneError};
 pub use role::Role;
+pub use search::search_key;
 pub use timestamp::Timestamp;
 pub use validation::{FieldError, Validation};

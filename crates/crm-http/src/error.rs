@@ -487,6 +487,14 @@ impl From<RosterError> for ApiError {
                 "last_owner",
                 "The last active owner cannot be archived; make someone else an owner first.",
             ),
+            RosterError::UpcomingAppointments { count } => ApiError::new(
+                StatusCode::CONFLICT,
+                "employee_has_appointments",
+                format!(
+                    "The employee is the master of {count} scheduled appointment(s) still to come; \
+                     cancel them (or mark them done) before archiving."
+                ),
+            ),
             RosterError::Archived => ApiError::new(
                 StatusCode::CONFLICT,
                 "employee_archived",

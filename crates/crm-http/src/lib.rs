@@ -17,6 +17,7 @@ pub mod error;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
+pub mod schedulers;
 pub mod state;
 pub mod wiring;
 

@@ -8,6 +8,7 @@ use crm_comms::delivery::DeliveryWorker;
 use crm_core::{Clock, EmployeeId};
 use crm_http::auth::jwt::TokenKeys;
 use crm_http::config::{resolve_jwt_secret, Config};
+use crm_http::schedulers;
 use crm_http::state::{AppState, AuthSettings, HttpSettings};
 use crm_infra::channels::ChannelsConfig;
 use crm_infra::SqliteDeliveryQueue;
@@ -157,93 +158,6 @@ fn state(runtime: &Runtime) -> AppState {
     )
 }
 
-/// Settles expired points at once and then every [`POINTS_EXPIRY_INTERVAL`], in the background
-/// of the server's system. A failure (or even a panic on the blocking pool) is logged and the
-/// next tick tries again; the task never brings the server down.
-fn spawn_points_expiry(state: web::Data<AppState>) {
-    actix_web::rt::spawn(async move {
-        let mut ticks = actix_web::rt::time::interval(POINTS_EXPIRY_INTERVAL);
-        loop {
-            // The first tick completes at once: the start-up run.
-            ticks.tick().await;
-            let upkeep = state.points_upkeep();
-            match web::block(move || upkeep.expire()).await {
-                Ok(Ok(report)) if report.lots > 0 => tracing::info!(
-                    lots = report.lots,
-                    points = %report.points,
-                    clients = report.clients,
-                    "expired points settled"
-                ),
-                Ok(Ok(_)) => tracing::debug!("no points due to expire"),
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "points expiry failed; retrying next hour")
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "points expiry task failed; retrying next hour")
-                }
-            }
-        }
-    });
-}
-
-/// Runs the scheduler pass of recurring (daily/weekly) campaigns at once and then every
-/// [`CAMPAIGN_SCHEDULER_INTERVAL`]: each due occurrence is enqueued once (dated dedupe keys), so
-/// repeated passes and restarts never duplicate a message. Failures are logged and retried on
-/// the next tick; the task never brings the server down.
-fn spawn_campaign_scheduler(state: web::Data<AppState>) {
-    actix_web::rt::spawn(async move {
-        let mut ticks = actix_web::rt::time::interval(CAMPAIGN_SCHEDULER_INTERVAL);
-        loop {
-            ticks.tick().await;
-            let campaigns = state.campaigns();
-            match web::block(move || campaigns.schedule_recurring()).await {
-                Ok(Ok(0)) => tracing::debug!("no recurring campaign occurrence due"),
-                Ok(Ok(enqueued)) => {
-                    tracing::info!(enqueued, "recurring campaign occurrences enqueued")
-                }
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "campaign scheduler failed; retrying next minute")
-                }
-                Err(e) => tracing::error!(
-                    error = %e,
-                    "campaign scheduler task failed; retrying next minute"
-                ),
-            }
-        }
-    });
-}
-
-/// Runs the reminder run at once and then every [`REMINDER_INTERVAL`]: each due reminder is
-/// enqueued once per appointment and offset (a unique key shared with the run endpoint), so
-/// repeated passes, restarts and a racing manual run never duplicate a message. Failures are
-/// logged and retried on the next tick; the task never brings the server down.
-fn spawn_reminder_scheduler(state: web::Data<AppState>) {
-    actix_web::rt::spawn(async move {
-        let mut ticks = actix_web::rt::time::interval(REMINDER_INTERVAL);
-        loop {
-            ticks.tick().await;
-            let reminders = state.reminders();
-            match web::block(move || reminders.run()).await {
-                Ok(Ok(report)) if report.queued == 0 && report.skipped.is_empty() => {
-                    tracing::debug!("no appointment reminder due")
-                }
-                Ok(Ok(report)) => tracing::info!(
-                    queued = report.queued,
-                    skipped = report.skipped.len(),
-                    "appointment reminders enqueued"
-                ),
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "reminder run failed; retrying next minute")
-                }
-                Err(e) => tracing::error!(
-                    error = %e,
-                    "reminder run task failed; retrying next minute"
-                ),
-            }
-        }
-    });
-}
-
 /// The delivery worker over SQLite.
 type Worker = DeliveryWorker<SqliteDeliveryQueue>;
 
@@ -349,9 +263,9 @@ async fn serve(runtime: Runtime, channels: ChannelsConfig) -> std::io::Result<()
     if let Some(workers) = runtime.config.workers {
         server = server.workers(workers);
     }
-    spawn_points_expiry(expiry_state);
-    spawn_campaign_scheduler(scheduler_state);
-    spawn_reminder_scheduler(reminder_state);
+    schedulers::spawn_points_expiry(expiry_state, POINTS_EXPIRY_INTERVAL);
+    schedulers::spawn_campaign_scheduler(scheduler_state, CAMPAIGN_SCHEDULER_INTERVAL);
+    schedulers::spawn_reminder_scheduler(reminder_state, REMINDER_INTERVAL);
     spawn_delivery_worker(runtime.db.clone(), &channels)?;
     // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
     server.run().await

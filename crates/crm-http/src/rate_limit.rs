@@ -56,7 +56,14 @@ pub fn text_key(text: &str) -> i64 {
 pub struct RateLimiter {
     max: usize,
     window: Duration,
-    seen: Mutex<HashMap<i64, VecDeque<Instant>>>,
+    seen: Mutex<Seen>,
+}
+
+/// The requests seen per key, and the key count at which idle keys are next pruned.
+#[derive(Debug, Default)]
+struct Seen {
+    times: HashMap<i64, VecDeque<Instant>>,
+    prune_at: usize,
 }
 
 impl Default for RateLimiter {
@@ -71,7 +78,10 @@ impl RateLimiter {
         Self {
             max,
             window,
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(Seen {
+                times: HashMap::new(),
+                prune_at: PRUNE_AT,
+            }),
         }
     }
 
@@ -85,15 +95,18 @@ impl RateLimiter {
         let Ok(mut seen) = self.seen.lock() else {
             return Err(self.window.as_secs().max(1));
         };
-        if seen.len() >= PRUNE_AT {
+        // Idle keys are dropped when the map reaches `prune_at`, which then doubles past the
+        // keys still active, so pruning stays amortised however many clients are active.
+        if seen.times.len() >= seen.prune_at {
             let window = self.window;
-            seen.retain(|_, times| {
+            seen.times.retain(|_, times| {
                 times
                     .back()
                     .is_some_and(|t| now.duration_since(*t) < window)
             });
+            seen.prune_at = PRUNE_AT.max(seen.times.len().saturating_mul(2));
         }
-        let times = seen.entry(key).or_default();
+        let times = seen.times.entry(key).or_default();
         while times
             .front()
             .is_some_and(|t| now.duration_since(*t) >= self.window)
@@ -113,6 +126,7 @@ impl RateLimiter {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -132,5 +146,30 @@ mod tests {
             limiter.try_acquire_at(7, t0 + Duration::from_secs(60)),
             Ok(())
         );
+    }
+
+    #[test]
+    fn idle_keys_are_pruned_and_active_ones_raise_the_next_pruning_point() {
+        let limiter = RateLimiter::new(5, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for key in 0..PRUNE_AT as i64 {
+            assert_eq!(limiter.try_acquire_at(key, t0), Ok(()));
+        }
+        // All still active: nothing dropped, and the next pruning waits for twice as many.
+        assert_eq!(limiter.try_acquire_at(-1, t0), Ok(()));
+        {
+            let seen = limiter.seen.lock().unwrap();
+            assert_eq!(seen.times.len(), PRUNE_AT + 1);
+            assert_eq!(seen.prune_at, 2 * PRUNE_AT);
+        }
+        // A window later the first ones are idle: when the map reaches the new point, they
+        // are dropped and the keys active now stay.
+        let later = t0 + Duration::from_secs(61);
+        for key in 0..PRUNE_AT as i64 {
+            assert_eq!(limiter.try_acquire_at(1_000_000 + key, later), Ok(()));
+        }
+        let seen = limiter.seen.lock().unwrap();
+        assert_eq!(seen.times.len(), PRUNE_AT, "idle keys were dropped");
+        assert_eq!(seen.prune_at, 2 * (PRUNE_AT - 1));
     }
 }

@@ -317,6 +317,18 @@ async fn the_summary_counts_today_against_yesterday_so_far() {
     // Booked for 17:00 today: counted although later than now.
     assert_eq!(s["appointments"]["scheduled"]["current"], 1);
     assert_eq!(s["appointments"]["no_show"]["current"], 0);
+    // The 45-minute haircut in a 9-hour shift: 45 / 540 = 8.3 %; no visit was due yet.
+    assert_eq!(s["appointments"]["booked_minutes"]["current"], 45);
+    assert_eq!(s["appointments"]["shift_minutes"]["current"], 540);
+    assert_eq!(s["appointments"]["utilisation_percent"]["current"], 8.3);
+    assert_eq!(
+        s["appointments"]["utilisation_percent"]["previous"],
+        Value::Null
+    );
+    assert_eq!(
+        s["appointments"]["no_show_rate_percent"]["current"],
+        Value::Null
+    );
 
     // Another period by query: yesterday as dates.
     let (status, _, y) = get(

@@ -245,9 +245,31 @@ async fn status_changes_follow_the_transitions_and_are_recorded() {
     let app = TestApp::new();
     let service = app.service().await;
     let s = salon(&app, &service).await;
-    let booked = post(&service, &s.owner, ADMIN, booking(&s, TOMORROW_10), None).await;
+    // Today 15:30 Moscow, half an hour ahead.
+    let booked = post(
+        &service,
+        &s.owner,
+        ADMIN,
+        booking(&s, "2026-11-24T12:30:00Z"),
+        None,
+    )
+    .await;
+    assert_eq!(booked.0, 201, "{}", booked.2);
     let id = booked.2["id"].as_i64().unwrap();
     let status_uri = format!("{ADMIN}/{id}/status");
+    // Before the start it can be neither completed nor a no-show; nothing is recorded.
+    for to in ["completed", "no_show"] {
+        assert_problem(
+            &patch(&service, &s.owner, &status_uri, json!({"status": to})).await,
+            409,
+            "appointment_not_started",
+        );
+    }
+    let before = get(&service, &s.owner, &format!("{ADMIN}/{id}")).await;
+    assert_eq!(before.2["status"], "scheduled");
+    assert_eq!(before.2["history"].as_array().unwrap().len(), 1);
+    // Five minutes after the start (the tokens, issued at 12:00, still live).
+    app.clock.set(at(NOW + 35 * 60));
     let no_show = patch(
         &service,
         &s.owner,
@@ -292,7 +314,7 @@ async fn status_changes_follow_the_transitions_and_are_recorded() {
     assert_eq!(history[1]["reason"], "did not come");
     assert_eq!(history[1]["actor"], booked.2["created_by"]);
     assert_eq!(history[2]["actor"], format!("employee:{}", s.master_id));
-    assert_eq!(history[2]["at"], "2026-11-24T12:00:00Z");
+    assert_eq!(history[2]["at"], "2026-11-24T12:35:00Z");
 
     // Unknown appointment, bad bodies, and a master changing someone else's appointment.
     assert_problem(
@@ -833,4 +855,149 @@ async fn booking_settings_are_audited_and_govern_app_bookings() {
     .await;
     let last = slots.2["slots"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["starts_at"], "2026-11-25T12:00:00Z", "{}", slots.2);
+}
+
+#[actix_web::test]
+async fn cancelling_before_the_start_stays_allowed() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let s = salon(&app, &service).await;
+    let booked = post(&service, &s.owner, ADMIN, booking(&s, TOMORROW_10), None).await;
+    let uri = format!("{ADMIN}/{}/status", booked.2["id"]);
+    assert_problem(
+        &patch(&service, &s.master, &uri, json!({"status": "completed"})).await,
+        409,
+        "appointment_not_started",
+    );
+    let cancelled = patch(&service, &s.owner, &uri, json!({"status": "cancelled"})).await;
+    assert_eq!(cancelled.0, 200, "{}", cancelled.2);
+    assert_eq!(cancelled.2["status"], "cancelled");
+}
+
+#[actix_web::test]
+async fn a_client_cannot_be_booked_with_two_masters_at_once() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let s = salon(&app, &service).await;
+    let (other_master, _) = app.staff_token(Role::Master);
+    for date in ["2026-11-24", "2026-11-25"] {
+        let shift = post(
+            &service,
+            &s.owner,
+            &format!("/api/v1/admin/employees/{other_master}/schedule"),
+            json!({"date": date, "start_time": "09:00", "end_time": "18:00"}),
+            None,
+        )
+        .await;
+        assert_eq!(shift.0, 201, "{}", shift.2);
+    }
+    let first = post(&service, &s.owner, ADMIN, booking(&s, TOMORROW_10), None).await;
+    assert_eq!(first.0, 201, "{}", first.2);
+    let with_other = |starts_at: &str| {
+        let mut body = booking(&s, starts_at);
+        body["employee_id"] = json!(other_master);
+        body
+    };
+    // Overlapping with another master, from the admin panel (both routes) and from the app.
+    for (uri, starts_at) in [
+        (ADMIN, TOMORROW_10),
+        (COMMS, "2026-11-25T07:30:00Z"),
+        (ADMIN, "2026-11-25T06:30:00Z"),
+    ] {
+        assert_problem(
+            &post(&service, &s.owner, uri, with_other(starts_at), None).await,
+            409,
+            "client_busy",
+        );
+    }
+    let token = app.client_token(s.client_id);
+    let mut app_booking = with_other("2026-11-25T07:15:00Z");
+    app_booking.as_object_mut().unwrap().remove("client_id");
+    assert_problem(
+        &post(&service, &token, BOOK, app_booking, None).await,
+        409,
+        "client_busy",
+    );
+    assert_eq!(total(&service, &s.owner).await, 1);
+    // Right after the first one ends, and another client at the same time, are fine.
+    let after = post(
+        &service,
+        &s.owner,
+        ADMIN,
+        with_other("2026-11-25T07:45:00Z"),
+        None,
+    )
+    .await;
+    assert_eq!(after.0, 201, "{}", after.2);
+    let boris = post(
+        &service,
+        &s.owner,
+        "/api/v1/admin/clients",
+        json!({"full_name": "Борис", "phone": "+79160000002"}),
+        None,
+    )
+    .await;
+    let mut theirs = with_other(TOMORROW_10);
+    theirs["client_id"] = boris.2["id"].clone();
+    let theirs = post(&service, &s.owner, ADMIN, theirs, None).await;
+    assert_eq!(theirs.0, 201, "{}", theirs.2);
+    // Once the first is cancelled, the client is free at that time again.
+    let cancelled = patch(
+        &service,
+        &s.owner,
+        &format!("{ADMIN}/{}/status", first.2["id"]),
+        json!({"status": "cancelled"}),
+    )
+    .await;
+    assert_eq!(cancelled.0, 200, "{}", cancelled.2);
+    let mut again = booking(&s, "2026-11-25T07:00:00Z");
+    again["comment"] = json!("rebooked");
+    let again = post(&service, &s.owner, ADMIN, again, None).await;
+    assert_eq!(again.0, 201, "{}", again.2);
+    assert_eq!(total(&service, &s.owner).await, 4);
+}
+
+#[actix_web::test]
+async fn booking_with_an_archived_employee_is_refused_and_nothing_is_written() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let s = salon(&app, &service).await;
+    let (gone, _) = app.staff_token(Role::Master);
+    let shift = post(
+        &service,
+        &s.owner,
+        &format!("/api/v1/admin/employees/{gone}/schedule"),
+        json!({"date": "2026-11-25", "start_time": "09:00", "end_time": "18:00"}),
+        None,
+    )
+    .await;
+    assert_eq!(shift.0, 201, "{}", shift.2);
+    let archived = send(
+        &service,
+        TestRequest::delete()
+            .uri(&format!("/api/v1/admin/employees/{gone}"))
+            .insert_header(bearer(&s.owner)),
+    )
+    .await;
+    assert_eq!(archived.0, 200, "{}", archived.2);
+    let mut body = booking(&s, TOMORROW_10);
+    body["employee_id"] = json!(gone);
+    for uri in [ADMIN, COMMS] {
+        let refused = post(&service, &s.owner, uri, body.clone(), None).await;
+        assert_problem(&refused, 422, "validation_failed");
+        assert!(
+            refused.2["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == "employee_id"),
+            "{}",
+            refused.2
+        );
+    }
+    let token = app.client_token(s.client_id);
+    body.as_object_mut().unwrap().remove("client_id");
+    let refused = post(&service, &token, BOOK, body, None).await;
+    assert_problem(&refused, 422, "validation_failed");
+    assert_eq!(total(&service, &s.owner).await, 0);
 }

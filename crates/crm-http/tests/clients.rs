@@ -457,3 +457,48 @@ async fn a_client_manages_their_own_consents_from_the_mini_app() {
     .await;
     assert_problem(&bad, 422, "validation_failed");
 }
+
+/// Search treats `ё` and `е` as one letter, in the stored name and in the query, in any case.
+#[actix_web::test]
+async fn search_finds_yo_spelled_either_way() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, token) = app.staff_token(Role::Owner);
+    for (name, phone) in [
+        ("Алёна Семёнова", "+79160000101"),
+        ("Елена Семенова", "+79160000102"),
+        ("Пётр Иванов", "+79160000103"),
+    ] {
+        let created = post(
+            &service,
+            &token,
+            "/api/v1/admin/clients",
+            json!({"full_name": name, "phone": phone}),
+            None,
+        )
+        .await;
+        assert_eq!(created.0, 201, "{}", created.2);
+    }
+    let search = |q: &str| {
+        TestRequest::get()
+            .uri(&format!(
+                "/api/v1/admin/clients?sort=full_name&q={}",
+                q.bytes().map(|b| format!("%{b:02X}")).collect::<String>()
+            ))
+            .insert_header(bearer(&token))
+    };
+    for query in ["семенова", "СЕМЁНОВА", "семёнова"] {
+        let found = send(&service, search(query)).await;
+        assert_eq!(found.0, 200, "{}", found.2);
+        let names: Vec<&str> = found.2["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["full_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Алёна Семёнова", "Елена Семенова"], "{query}");
+    }
+    let petr = send(&service, search("петр")).await;
+    assert_eq!(petr.2["total"], 1, "{}", petr.2);
+    assert_eq!(petr.2["items"][0]["full_name"], "Пётр Иванов");
+}

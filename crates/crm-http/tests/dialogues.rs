@@ -621,3 +621,361 @@ async fn the_client_is_rate_limited() {
         201
     );
 }
+
+#[actix_web::test]
+async fn a_reply_over_sms_follows_the_sms_limit() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let kim = client(
+        &service,
+        &owner,
+        json!({"full_name": "Ким", "phone": "+79160000001", "consent_personal_data": true}),
+    )
+    .await;
+    // 10 concatenated segments of 67 UCS-2 characters: 670 characters.
+    let over = post(
+        &service,
+        &owner,
+        &reply_uri(kim),
+        json!({"channel": "sms", "text": "я".repeat(671)}),
+        None,
+    )
+    .await;
+    assert_problem(&over, 422, "validation_failed");
+    assert_eq!(over.2["errors"][0]["field"], "text", "{}", over.2);
+    let message = over.2["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("sms limit of 670"), "{message}");
+    let (_, _, nothing) = get(&service, &owner, &conversation_uri(kim)).await;
+    assert_eq!(nothing["total"], 0, "nothing written: {nothing}");
+
+    let (status, _, sent) = post(
+        &service,
+        &owner,
+        &reply_uri(kim),
+        json!({"channel": "sms", "text": "я".repeat(670)}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{sent}");
+    assert_eq!(sent["channel"], "sms");
+    assert_eq!(sent["text"].as_str().unwrap().chars().count(), 670);
+}
+
+#[actix_web::test]
+async fn a_group_send_skips_clients_whose_personalised_text_is_too_long() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, admin) = app.staff_token(Role::Admin);
+    let person = |name: &str, tg: i64| json!({"full_name": name, "telegram_id": tg, "consent_personal_data": true});
+    let ann = client(&service, &admin, person("Ann", 7101)).await;
+    // 4080 + 28 characters = 4108, over Telegram's 4096.
+    let long = client(
+        &service,
+        &admin,
+        person("Анна-Мария Константинопольская", 7102),
+    )
+    .await;
+    let text = format!("{}{{name}}", "x".repeat(4_080));
+    let (status, _, report) = post(
+        &service,
+        &admin,
+        GROUP,
+        json!({"channel": "telegram", "purpose": "transactional", "text": text,
+               "client_ids": [ann, long]}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{report}");
+    assert_eq!(report["requested"], 2);
+    assert_eq!(report["queued"], 1);
+    assert_eq!(
+        report["skipped"],
+        json!({"no_consent": 0, "no_contact": 0, "capped": 0, "too_long": 1})
+    );
+    let (_, _, to_ann) = get(&service, &admin, &conversation_uri(ann)).await;
+    assert_eq!(to_ann["total"], 1);
+    assert_eq!(
+        to_ann["items"][0]["text"],
+        format!("{}Ann", "x".repeat(4_080))
+    );
+    let (_, _, to_long) = get(&service, &admin, &conversation_uri(long)).await;
+    assert_eq!(to_long["total"], 0, "never queued: {to_long}");
+
+    let fake = FakeHttp::start(vec![telegram_ok(1)]);
+    let delivered = app.deliver_due(&fake.base).await;
+    assert_eq!(delivered.sent, 1, "{delivered:?}");
+    let requests = fake.finish();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].json()["chat_id"], json!(7101));
+}
+
+#[actix_web::test]
+async fn a_group_send_retried_with_its_idempotency_key_sends_once() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, admin) = app.staff_token(Role::Admin);
+    let a = client(
+        &service,
+        &admin,
+        json!({"full_name": "A", "telegram_id": 7201, "consent_personal_data": true}),
+    )
+    .await;
+    let b = client(
+        &service,
+        &admin,
+        json!({"full_name": "B", "telegram_id": 7202, "consent_personal_data": true}),
+    )
+    .await;
+    let body = json!({"channel": "telegram", "purpose": "transactional",
+                      "text": "Ваш заказ готов", "client_ids": [a, b]});
+    let (status, _, first) = post(&service, &admin, GROUP, body.clone(), Some("send-1")).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["queued"], 2);
+    // The same key and body: the first answer again, nothing queued twice.
+    let (status, _, again) = post(&service, &admin, GROUP, body.clone(), Some("send-1")).await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again, first);
+    // The ids in another order are the same request.
+    let reordered = json!({"channel": "telegram", "purpose": "transactional",
+                           "text": "Ваш заказ готов", "client_ids": [b, a, b]});
+    let (status, _, same) = post(&service, &admin, GROUP, reordered, Some("send-1")).await;
+    assert_eq!(status, 201, "{same}");
+    assert_eq!(same, first);
+    // The same key with another body: 409, nothing sent.
+    let other = json!({"channel": "telegram", "purpose": "transactional",
+                       "text": "Другой текст", "client_ids": [a, b]});
+    assert_problem(
+        &post(&service, &admin, GROUP, other.clone(), Some("send-1")).await,
+        409,
+        "idempotency_key_reused",
+    );
+    let (_, _, registry) = get(&service, &admin, REGISTRY).await;
+    assert_eq!(registry["total"], 2, "{registry}");
+    // Another key is another send.
+    let (status, _, second) = post(&service, &admin, GROUP, other, Some("send-2")).await;
+    assert_eq!(status, 201, "{second}");
+    assert_ne!(second["group_send_id"], first["group_send_id"]);
+
+    let fake = FakeHttp::start(vec![
+        telegram_ok(1),
+        telegram_ok(2),
+        telegram_ok(3),
+        telegram_ok(4),
+    ]);
+    let delivered = app.deliver_due(&fake.base).await;
+    assert_eq!(delivered.sent, 4, "{delivered:?}");
+    assert_eq!(fake.finish().len(), 4);
+}
+
+#[actix_web::test]
+async fn a_group_send_by_level_reaches_that_level_only() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let (status, _, gold) = post(
+        &service,
+        &owner,
+        "/api/v1/admin/loyalty-levels",
+        json!({"name": "Золото", "threshold_kind": "purchase_count", "threshold": 1,
+               "cashback": 5}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{gold}");
+    let gold_id = gold["id"].as_i64().unwrap();
+    let person = |name: &str, tg: i64| {
+        json!({"full_name": name, "telegram_id": tg, "consent_personal_data": true,
+               "consent_marketing": true})
+    };
+    let buyer = client(&service, &owner, person("Покупатель", 7301)).await;
+    let other_buyer = client(&service, &owner, person("Второй", 7302)).await;
+    let newcomer = client(&service, &owner, person("Новичок", 7303)).await;
+    for c in [buyer, other_buyer] {
+        let (status, _, op) = post(
+            &service,
+            &owner,
+            "/api/v1/admin/operations",
+            json!({"client_id": c, "total": 100}),
+            None,
+        )
+        .await;
+        assert_eq!(status, 201, "{op}");
+    }
+    let (_, _, card) = get(&service, &owner, &format!("/api/v1/admin/clients/{buyer}")).await;
+    assert_eq!(card["level_id"], gold_id, "{card}");
+
+    let (status, _, report) = post(
+        &service,
+        &owner,
+        GROUP,
+        json!({"channel": "telegram", "text": "Для уровня Золото",
+               "segment": {"level_ids": [gold_id]}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{report}");
+    assert_eq!(report["requested"], 2, "{report}");
+    assert_eq!(report["queued"], 2, "{report}");
+    for (c, expected) in [(buyer, 1), (other_buyer, 1), (newcomer, 0)] {
+        let (_, _, conv) = get(&service, &owner, &conversation_uri(c)).await;
+        let group_sends = conv["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["source"] == "group_send")
+            .count();
+        assert_eq!(group_sends, expected, "client {c}: {conv}");
+    }
+    // A level nobody is at: nobody to send to.
+    assert_problem(
+        &post(
+            &service,
+            &owner,
+            GROUP,
+            json!({"channel": "telegram", "text": "x", "segment": {"level_ids": [gold_id + 100]}}),
+            None,
+        )
+        .await,
+        422,
+        "no_recipients",
+    );
+}
+
+#[actix_web::test]
+async fn every_dialogue_route_is_in_the_openapi_document() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (status, _, spec) = send(&service, TestRequest::get().uri("/openapi.json")).await;
+    assert_eq!(status, 200);
+    for (method, path) in [
+        ("get", "/api/v1/admin/dialogues/messages"),
+        ("post", "/api/v1/admin/dialogues/send-group"),
+        ("get", "/api/v1/admin/dialogues/{client_id}/messages"),
+        ("post", "/api/v1/admin/dialogues/{client_id}/reply"),
+        ("post", "/api/v1/feedback/app/message"),
+        ("get", "/api/v1/app/news"),
+        ("post", "/api/v1/app/news/track"),
+    ] {
+        assert!(
+            spec["paths"][path][method].is_object(),
+            "{method} {path} is not in /openapi.json"
+        );
+    }
+    // The group send's skipped counts document the `too_long` reason.
+    let response = &spec["components"]["schemas"]["GroupSendResponse"];
+    let skipped = &response["properties"]["skipped"];
+    let skipped = match skipped["$ref"].as_str() {
+        Some(r) => &spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+        None => skipped,
+    };
+    assert!(skipped["properties"]["too_long"].is_object(), "{skipped}");
+}
+
+#[actix_web::test]
+async fn the_before_cursor_pages_the_registry_and_a_conversation() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let olga = client(
+        &service,
+        &owner,
+        json!({"full_name": "Ольга Смирнова", "telegram_id": 9101, "consent_personal_data": true}),
+    )
+    .await;
+    let ivan = client(
+        &service,
+        &owner,
+        json!({"full_name": "Иван Кузнецов", "telegram_id": 9102, "consent_personal_data": true}),
+    )
+    .await;
+    for i in 0..5 {
+        let (status, _, _) = write(&service, &app.client_token(olga), &format!("О {i}")).await;
+        assert_eq!(status, 201);
+        let (status, _, _) = write(&service, &app.client_token(ivan), &format!("И {i}")).await;
+        assert_eq!(status, 201);
+    }
+    for base in [REGISTRY.to_owned(), conversation_uri(olga)] {
+        let whole = get(&service, &owner, &base).await;
+        assert_eq!(whole.0, 200, "{}", whole.2);
+        assert_eq!(whole.2["next_before"], Value::Null, "one page holds all");
+        let mut walked = Vec::new();
+        let mut uri = format!("{base}?limit=3");
+        loop {
+            let page = get(&service, &owner, &uri).await;
+            assert_eq!(page.0, 200, "{}", page.2);
+            assert_eq!(
+                page.2["total"], whole.2["total"],
+                "the cursor keeps the total"
+            );
+            walked.extend(ids(&page.2));
+            match page.2["next_before"].as_i64() {
+                Some(next) => {
+                    assert_eq!(Some(&next), walked.last());
+                    uri = format!("{base}?limit=3&before={next}");
+                }
+                None => break,
+            }
+        }
+        assert_eq!(walked, ids(&whole.2), "{base}");
+    }
+    // The cursor combines with a filter.
+    let olga_only = get(
+        &service,
+        &owner,
+        &format!("{REGISTRY}?name=%D0%BE%D0%BB%D1%8C%D0%B3%D0%B0&limit=2"),
+    )
+    .await;
+    let next = olga_only.2["next_before"].as_i64().unwrap();
+    let rest = get(
+        &service,
+        &owner,
+        &format!("{REGISTRY}?name=%D0%BE%D0%BB%D1%8C%D0%B3%D0%B0&limit=50&before={next}"),
+    )
+    .await;
+    assert_eq!(rest.2["items"].as_array().unwrap().len(), 3, "{}", rest.2);
+    assert!(rest.2["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["client_id"] == olga));
+}
+
+#[actix_web::test]
+async fn deep_offsets_and_bad_cursors_are_refused() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let olga = client(
+        &service,
+        &owner,
+        json!({"full_name": "Ольга Смирнова", "telegram_id": 9201, "consent_personal_data": true}),
+    )
+    .await;
+    write(&service, &app.client_token(olga), "Привет").await;
+    for base in [REGISTRY.to_owned(), conversation_uri(olga)] {
+        let at_cap = get(&service, &owner, &format!("{base}?offset=10000")).await;
+        assert_eq!(at_cap.0, 200, "{}", at_cap.2);
+        let deep = get(&service, &owner, &format!("{base}?offset=10001")).await;
+        assert_problem(&deep, 422, "validation_failed");
+        assert_eq!(deep.2["errors"][0]["field"], "offset", "{}", deep.2);
+        assert!(
+            deep.2["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("before"),
+            "{}",
+            deep.2
+        );
+        for bad in ["0", "-3"] {
+            let refused = get(&service, &owner, &format!("{base}?before={bad}")).await;
+            assert_problem(&refused, 422, "validation_failed");
+            assert_eq!(refused.2["errors"][0]["field"], "before", "{}", refused.2);
+        }
+        let unknown = get(&service, &owner, &format!("{base}?before=987654")).await;
+        assert_problem(&unknown, 422, "validation_failed");
+        assert_eq!(unknown.2["errors"][0]["field"], "before", "{}", unknown.2);
+        let junk = get(&service, &owner, &format!("{base}?before=abc")).await;
+        assert_eq!(junk.0, 400, "{}", junk.2);
+    }
+}

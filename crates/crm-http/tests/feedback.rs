@@ -58,6 +58,29 @@ fn appointment(app: &TestApp, id: i64, client: i64, service: i64) -> i64 {
     id
 }
 
+/// An appointment of `client` for `service` with `status`, starting `starts_in` seconds from
+/// now, written directly.
+fn appointment_at(
+    app: &TestApp,
+    id: i64,
+    client: i64,
+    service: i64,
+    status: &str,
+    starts_in: i64,
+) -> i64 {
+    appointment(app, id, client, service);
+    sql(
+        app,
+        &format!(
+            "UPDATE appointments SET status = '{status}', starts_at = {s}, ends_at = {e} \
+             WHERE id = {id}",
+            s = (NOW + starts_in) * 1_000,
+            e = (NOW + starts_in + 3_600) * 1_000,
+        ),
+    );
+    id
+}
+
 async fn created<S, B>(service: &S, token: &str, uri: &str, body: Value) -> i64
 where
     S: actix_web::dev::Service<
@@ -738,4 +761,153 @@ async fn roles_read_all_but_only_managers_record_and_answer() {
     let client = app.client_token(anna);
     assert!(matches!(get(&service, &client, ADMIN).await.0, 401 | 403));
     assert_eq!(total(&service, &manager).await, 1);
+}
+
+#[actix_web::test]
+async fn only_completed_or_started_appointments_are_rated() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, manager) = app.staff_token(Role::Manager);
+    let haircut = created(
+        &service,
+        &manager,
+        "/api/v1/admin/products",
+        json!({"type": "service", "name": "Haircut", "price": 1500, "duration_minutes": 45}),
+    )
+    .await;
+    let anna = created(
+        &service,
+        &manager,
+        "/api/v1/admin/clients",
+        json!({"full_name": "Anna"}),
+    )
+    .await;
+    let token = app.client_token(anna);
+    let refused = [
+        (
+            appointment_at(&app, 71, anna, haircut, "scheduled", 3_600),
+            "not started",
+        ),
+        (
+            appointment_at(&app, 72, anna, haircut, "cancelled", -7_200),
+            "cancelled",
+        ),
+        (
+            appointment_at(&app, 73, anna, haircut, "no_show", -7_200),
+            "did not come",
+        ),
+    ];
+    for (id, why) in refused {
+        let result = post(
+            &service,
+            &token,
+            RATE,
+            json!({"rating": 5, "appointment_id": id}),
+            None,
+        )
+        .await;
+        assert_problem(&result, 422, "appointment_not_rateable");
+        assert_eq!(
+            result.2["errors"][0]["field"], "appointment_id",
+            "{}",
+            result.2
+        );
+        assert!(result.2.to_string().contains(why), "{}", result.2);
+        // Staff recording a rating of it is refused the same way.
+        let staff = post(
+            &service,
+            &manager,
+            ADMIN,
+            json!({"client_id": anna, "kind": "rating", "rating": 4, "appointment_id": id}),
+            None,
+        )
+        .await;
+        assert_problem(&staff, 422, "appointment_not_rateable");
+    }
+    assert_eq!(total(&service, &manager).await, 0);
+    // A complaint is still recorded.
+    created(
+        &service,
+        &token,
+        APP_FEEDBACK,
+        json!({"kind": "complaint", "text": "Cancelled an hour before"}),
+    )
+    .await;
+    // Scheduled and started (nobody closed it yet), and completed: rated.
+    let started = appointment_at(&app, 74, anna, haircut, "scheduled", -600);
+    let done = appointment_at(&app, 75, anna, haircut, "completed", -7_200);
+    for id in [started, done] {
+        let (status, _, rated) = post(
+            &service,
+            &token,
+            RATE,
+            json!({"rating": 5, "appointment_id": id}),
+            None,
+        )
+        .await;
+        assert_eq!(status, 201, "{rated}");
+        assert_eq!(rated["appointment_id"], id);
+    }
+    assert_eq!(total(&service, &manager).await, 3);
+}
+
+#[actix_web::test]
+async fn admin_scores_outside_one_to_five_are_refused_and_an_operation_is_rated() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, manager) = app.staff_token(Role::Manager);
+    let haircut = created(
+        &service,
+        &manager,
+        "/api/v1/admin/products",
+        json!({"type": "service", "name": "Haircut", "price": 1500, "duration_minutes": 45}),
+    )
+    .await;
+    let anna = created(
+        &service,
+        &manager,
+        "/api/v1/admin/clients",
+        json!({"full_name": "Anna"}),
+    )
+    .await;
+    for score in [0, 6] {
+        let result = post(
+            &service,
+            &manager,
+            ADMIN,
+            json!({"client_id": anna, "kind": "rating", "rating": score, "product_id": haircut}),
+            None,
+        )
+        .await;
+        assert_problem(&result, 422, "validation_failed");
+        assert_eq!(result.2["errors"][0]["field"], "rating", "{}", result.2);
+    }
+    assert_eq!(total(&service, &manager).await, 0);
+
+    // A rating tied to the client's purchase.
+    sql(
+        &app,
+        &format!(
+            "INSERT INTO operations (id, kind, client_id, total, reward_type, actor, created_at) \
+             VALUES (81, 'purchase', {anna}, 150000, 'points', 'system', 0)"
+        ),
+    );
+    let token = app.client_token(anna);
+    let (status, _, rated) = post(
+        &service,
+        &token,
+        RATE,
+        json!({"rating": 4, "product_id": haircut, "operation_id": 81, "comment": "ok"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{rated}");
+    assert_eq!(rated["operation_id"], 81);
+    let (status, _, page) = get(&service, &manager, ADMIN).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["id"], rated["id"]);
+    assert_eq!(page["items"][0]["operation_id"], 81);
+    assert_eq!(page["items"][0]["rating"], 4);
+    assert_eq!(page["items"][0]["product_id"], haircut);
 }

@@ -158,6 +158,8 @@ fn query_values(param: &Value) -> Vec<String> {
             "employee_id" => list(&["900"]),
             "service_id" => list(&["2"]),
             n if n.ends_with("_id") => list(&["1"]),
+            // A message id (the dialogues' keyset cursor).
+            "before" => list(&["1"]),
             "limit" => list(&["20"]),
             "offset" => list(&["10"]),
             "rating_min" => list(&["2"]),

@@ -677,6 +677,15 @@ async fn tracking_from_staff_and_the_app_and_every_bad_report() {
     )
     .await;
     assert_problem(&anonymous, 401, "unauthenticated");
+    let anonymous_malformed = send(
+        &service,
+        TestRequest::post()
+            .uri(ADMIN_TRACK)
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload("{\"news_post_id\": 1,"),
+    )
+    .await;
+    assert_problem(&anonymous_malformed, 401, "unauthenticated");
     let staff_on_app = track_as(
         &service,
         bearer(&owner),
@@ -784,7 +793,8 @@ async fn stats_count_events_actors_rates_and_attributed_revenue_exactly() {
     // Ten days on: Anna buys 500 (outside 7 days, inside 30).
     app.clock.set(at(NOW + 10 * DAY));
     buy(&app, &service, anna, 500.0).await;
-    // Twenty days on: Boris buys 300, named by a purchase event, so it counts in any window.
+    // Twenty days on: Boris buys 300, named by a purchase event; it lies outside 7 days of his
+    // view, so naming it does not attribute it (inside 30 days it counts).
     app.clock.set(at(NOW + 20 * DAY));
     let boris_purchase = buy(&app, &service, boris, 300.0).await;
     let owner = app.staff_token(Role::Owner).1;
@@ -805,6 +815,16 @@ async fn stats_count_events_actors_rates_and_attributed_revenue_exactly() {
     )
     .await;
     assert_eq!(stats.0, 200, "{}", stats.2);
+    // By hand, 7-day window (everyone's first touch is at NOW):
+    // - viewers {Анна, Борис, v1, v2} = 4 unique; clickers {Анна} = 1; purchase events: Анна's
+    //   and Борис's = 2 unique.
+    // - attributed purchases: Анна's 1000 at NOW+1d (net 1000 - 200 = 800). Анна's 500 at
+    //   NOW+10d and Борис's 300 at NOW+20d are outside [NOW, NOW+7d); Вера never touched the
+    //   post. So purchases = 1, revenue = 800.
+    // - purchasers = {Анна} = 1 (Борис's purchase event names a purchase outside the window).
+    // - view_to_click = viewers who clicked / viewers = 1/4 = 0.25.
+    // - click_to_purchase = purchasers who clicked / clickers = 1/1 = 1.0.
+    // - view_to_purchase = purchasers who viewed / viewers = 1/4 = 0.25.
     assert_eq!(
         stats.2,
         json!({
@@ -818,12 +838,12 @@ async fn stats_count_events_actors_rates_and_attributed_revenue_exactly() {
                 "booking": {"count": 0, "unique": 0},
                 "purchase": {"count": 2, "unique": 2},
             },
-            "purchasers": 2,
+            "purchasers": 1,
             "view_to_click": 0.25,
-            "click_to_purchase": 2.0,
-            "view_to_purchase": 0.5,
-            "purchases": 2,
-            "revenue": 1100.0,
+            "click_to_purchase": 1.0,
+            "view_to_purchase": 0.25,
+            "purchases": 1,
+            "revenue": 800.0,
         })
     );
     let wide = get(
@@ -832,9 +852,14 @@ async fn stats_count_events_actors_rates_and_attributed_revenue_exactly() {
         &format!("/api/v1/admin/news/{post_id}/stats?window_days=30"),
     )
     .await;
+    // 30 days: Анна's 1000 (net 800) and 500, Борис's 300 → 3 purchases, 1600; purchasers
+    // {Анна, Борис} = 2; purchasers who viewed 2/4 = 0.5; who clicked 1/1 = 1.0.
     assert_eq!(wide.2["purchases"], 3);
     assert_eq!(wide.2["revenue"], 1600.0);
     assert_eq!(wide.2["window_days"], 30);
+    assert_eq!(wide.2["purchasers"], 2);
+    assert_eq!(wide.2["view_to_purchase"], 0.5);
+    assert_eq!(wide.2["click_to_purchase"], 1.0);
     for bad in ["0", "91", "x"] {
         let result = get(
             &service,
@@ -851,4 +876,111 @@ async fn stats_count_events_actors_rates_and_attributed_revenue_exactly() {
     }
     let unknown = get(&service, &owner, "/api/v1/admin/news/9999/stats").await;
     assert_problem(&unknown, 404, "news_post_not_found");
+}
+
+#[actix_web::test]
+async fn a_named_purchase_made_before_the_post_was_published_is_refused() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let anna = add_client(&service, &owner, "Анна").await;
+    let before = buy(&app, &service, anna, 100.0).await;
+    app.clock.set(at(NOW + DAY));
+    let owner = app.staff_token(Role::Owner).1;
+    let post_id = create(
+        &service,
+        &owner,
+        json!({"title": "P", "body": "B", "status": "published"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let refused = track_as(
+        &service,
+        bearer(&owner),
+        ADMIN_TRACK,
+        json!({"news_post_id": post_id, "event": "purchase", "client_id": anna,
+               "operation_id": before}),
+    )
+    .await;
+    assert_problem(&refused, 422, "validation_failed");
+    assert_eq!(refused.2["errors"][0]["field"], "operation_id");
+    let after = buy(&app, &service, anna, 200.0).await;
+    let accepted = track_as(
+        &service,
+        bearer(&owner),
+        ADMIN_TRACK,
+        json!({"news_post_id": post_id, "event": "purchase", "client_id": anna,
+               "operation_id": after}),
+    )
+    .await;
+    assert_eq!(accepted.0, 201, "{}", accepted.2);
+    let stats = get(
+        &service,
+        &owner,
+        &format!("/api/v1/admin/news/{post_id}/stats"),
+    )
+    .await;
+    assert_eq!(stats.2["events"]["purchase"]["count"], 1, "{}", stats.2);
+}
+
+#[actix_web::test]
+async fn an_edit_from_a_stale_version_is_refused_with_409() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let created = create(
+        &service,
+        &owner,
+        json!({"title": "Первая", "body": "Текст"}),
+    )
+    .await;
+    assert_eq!(created["version"], 1);
+    let uri = format!("/api/v1/admin/news/{}", created["id"]);
+    // Two editors load version 1; the first saves, the second is refused.
+    let first = put(
+        &service,
+        &owner,
+        &uri,
+        json!({"title": "Правка А", "version": 1}),
+    )
+    .await;
+    assert_eq!(first.0, 200, "{}", first.2);
+    assert_eq!(first.2["version"], 2);
+    let second = put(
+        &service,
+        &owner,
+        &uri,
+        json!({"title": "Правка Б", "version": 1}),
+    )
+    .await;
+    assert_problem(&second, 409, "version_conflict");
+    let (_, _, list) = get(&service, &owner, "/api/v1/admin/news").await;
+    assert_eq!(list["items"][0]["title"], "Правка А", "nothing written");
+    assert_eq!(list["items"][0]["version"], 2);
+    // With the current version it goes through; without a version the last writer wins.
+    let retried = put(
+        &service,
+        &owner,
+        &uri,
+        json!({"title": "Правка Б", "version": 2}),
+    )
+    .await;
+    assert_eq!((retried.0, retried.2["version"].clone()), (200, json!(3)));
+    let blind = put(&service, &owner, &uri, json!({"pinned": true})).await;
+    assert_eq!((blind.0, blind.2["version"].clone()), (200, json!(4)));
+    assert_problem(
+        &put(&service, &owner, &uri, json!({"title": "x", "version": 0})).await,
+        422,
+        "validation_failed",
+    );
+    let junk = put(
+        &service,
+        &owner,
+        &uri,
+        json!({"title": "x", "version": "one"}),
+    )
+    .await;
+    assert_problem(&junk, 422, "validation_failed");
+    assert_eq!(junk.2["errors"][0]["field"], "version", "{}", junk.2);
 }

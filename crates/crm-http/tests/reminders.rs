@@ -381,3 +381,86 @@ async fn the_rules_and_the_run_are_documented_with_their_codes() {
     assert!(text.contains(r#"["1h","4h","1d","1w"]"#), "offset codes");
     assert!(text.contains(r#""by_offset""#));
 }
+
+#[actix_web::test]
+async fn after_downtime_only_the_reminder_of_the_current_window_goes() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let (master, _) = app.staff_token(Role::Master);
+    service_and_location(&app);
+    let (status, _, rules) = put(
+        &service,
+        &owner,
+        json!({"rules": [
+            {"offset": "1w", "enabled": true},
+            {"offset": "1d", "enabled": true},
+            {"offset": "4h", "enabled": true},
+            {"offset": "1h", "enabled": true}
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{rules}");
+    let anna = client(
+        &service,
+        &owner,
+        json!({"full_name": "Анна", "telegram_id": 7001, "consent_personal_data": true}),
+    )
+    .await;
+    let boris = client(
+        &service,
+        &owner,
+        json!({"full_name": "Борис", "telegram_id": 7002, "consent_personal_data": true}),
+    )
+    .await;
+    // Both booked more than a week ago; no run happened since (the server was down).
+    appointment(
+        &app,
+        1,
+        anna,
+        master,
+        NOW + 1_800,
+        "scheduled",
+        NOW - 8 * DAY,
+    );
+    appointment(
+        &app,
+        2,
+        boris,
+        master,
+        NOW + 5 * HOUR,
+        "scheduled",
+        NOW - 8 * DAY,
+    );
+
+    let report = run(&service, &owner).await;
+    assert_eq!(report["queued"], json!(2), "{report}");
+    assert_eq!(report["by_offset"]["1h"]["queued"], json!(1), "{report}");
+    assert_eq!(report["by_offset"]["1d"]["queued"], json!(1), "{report}");
+    assert_eq!(report["by_offset"]["4h"]["queued"], json!(0), "{report}");
+    assert_eq!(report["by_offset"]["1w"]["queued"], json!(0), "{report}");
+    let mut messages = delivered(&app, 2).await;
+    messages.sort_by_key(|m| m["chat_id"].as_i64());
+    assert_eq!(messages[0]["chat_id"], json!(7001));
+    assert!(
+        messages[0]["text"].as_str().unwrap().contains("через час"),
+        "{}",
+        messages[0]
+    );
+    assert_eq!(messages[1]["chat_id"], json!(7002));
+    assert!(
+        messages[1]["text"].as_str().unwrap().contains("завтра"),
+        "{}",
+        messages[1]
+    );
+    let again = run(&service, &owner).await;
+    assert_eq!(again["queued"], json!(0), "{again}");
+
+    // An hour later the second one enters the 4h window and gets that reminder too.
+    app.clock.set(at(NOW + HOUR));
+    let (_, owner) = app.staff_token(Role::Owner);
+    let report = run(&service, &owner).await;
+    assert_eq!(report["by_offset"]["4h"]["queued"], json!(1), "{report}");
+    assert_eq!(report["queued"], json!(1), "{report}");
+    delivered(&app, 1).await;
+}

@@ -869,3 +869,116 @@ async fn the_last_owner_cannot_be_archived() {
     .await;
     assert_problem(&again, 409, "last_owner");
 }
+
+/// A master with a scheduled appointment still to come is not archived (409, nothing written);
+/// once it is cancelled, archiving goes through. A completed appointment's price counts in the
+/// master's attributed revenue for piecework pay.
+#[actix_web::test]
+async fn a_master_keeps_their_card_while_clients_are_booked_with_them() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let master = post(
+        &service,
+        &owner,
+        EMPLOYEES,
+        json!({"full_name": "Ольга Мастер", "role": "master", "pay_system": "piecework",
+               "piece_rate": 0, "revenue_share": 40}),
+        None,
+    )
+    .await;
+    assert_eq!(master.0, 201, "{}", master.2);
+    let master_id = master.2["id"].as_i64().unwrap();
+    let haircut = post(
+        &service,
+        &owner,
+        "/api/v1/admin/products",
+        json!({"type": "service", "name": "Стрижка", "price": 1500.50, "duration_minutes": 45}),
+        None,
+    )
+    .await;
+    assert_eq!(haircut.0, 201, "{}", haircut.2);
+    for date in ["2026-11-24", "2026-11-25"] {
+        let shift = post(
+            &service,
+            &owner,
+            &format!("{EMPLOYEES}/{master_id}/schedule"),
+            json!({"date": date, "start_time": "09:00", "end_time": "18:00"}),
+            None,
+        )
+        .await;
+        assert_eq!(shift.0, 201, "{}", shift.2);
+    }
+    let client = post(
+        &service,
+        &owner,
+        "/api/v1/admin/clients",
+        json!({"full_name": "Анна Клиент", "phone": "+79160000007"}),
+        None,
+    )
+    .await;
+    assert_eq!(client.0, 201, "{}", client.2);
+    let book = |starts_at: &'static str| {
+        json!({"client_id": client.2["id"], "service_id": haircut.2["id"],
+               "employee_id": master_id, "starts_at": starts_at})
+    };
+    // Tomorrow 10:00 and 13:00 Moscow; the clock then moves to 11:00 and the first is done.
+    let done = post(
+        &service,
+        &owner,
+        "/api/v1/admin/appointments",
+        book("2026-11-25T07:00:00Z"),
+        None,
+    )
+    .await;
+    assert_eq!(done.0, 201, "{}", done.2);
+    let coming = post(
+        &service,
+        &owner,
+        "/api/v1/admin/appointments",
+        book("2026-11-25T10:00:00Z"),
+        None,
+    )
+    .await;
+    assert_eq!(coming.0, 201, "{}", coming.2);
+    let later = NOW + 20 * 3600;
+    app.clock.set(at(later));
+    let (_, owner) = app.staff_token(Role::Owner);
+    let status = |id: &Value, to: &str| {
+        TestRequest::patch()
+            .uri(&format!("/api/v1/admin/appointments/{id}/status"))
+            .insert_header(bearer(&owner))
+            .set_json(json!({"status": to}))
+    };
+    let completed = send(&service, status(&done.2["id"], "completed")).await;
+    assert_eq!(completed.0, 200, "{}", completed.2);
+
+    let refused = delete(&service, &owner, &format!("{EMPLOYEES}/{master_id}")).await;
+    assert_problem(&refused, 409, "employee_has_appointments");
+    assert!(
+        refused.2["detail"].as_str().unwrap().contains(" 1 "),
+        "{}",
+        refused.2
+    );
+    let card = get(&service, &owner, &format!("{EMPLOYEES}/{master_id}")).await;
+    assert!(card.2["archived_at"].is_null(), "{}", card.2);
+
+    let run = post(
+        &service,
+        &owner,
+        "/api/v1/admin/employees/payroll/run",
+        json!({"period_from": "2026-11-01", "period_to": "2026-11-30", "employee_ids": [master_id]}),
+        None,
+    )
+    .await;
+    assert_eq!(run.0, 200, "{}", run.2);
+    let result = &run.2["results"][0];
+    assert_eq!(result["attributed_revenue"], 1500.5, "{}", run.2);
+    assert_eq!(result["revenue_amount"], 600.2, "40 % of 1500.50");
+
+    let cancelled = send(&service, status(&coming.2["id"], "cancelled")).await;
+    assert_eq!(cancelled.0, 200, "{}", cancelled.2);
+    let archived = delete(&service, &owner, &format!("{EMPLOYEES}/{master_id}")).await;
+    assert_eq!(archived.0, 200, "{}", archived.2);
+    assert!(archived.2["archived_at"].is_string(), "{}", archived.2);
+}

@@ -1,7 +1,7 @@
 //! What the sales analytics report: the summary and the three tabs, plus the plain aggregates
 //! storage answers with.
 
-use crate::model::Compared;
+use crate::model::{Compared, ComparedRate};
 use crate::period::{Bucket, Period};
 use crm_core::Timestamp;
 
@@ -96,6 +96,11 @@ pub struct AppointmentCounts {
     pub no_show: i64,
     /// Cancelled.
     pub cancelled: i64,
+    /// Minutes booked: the durations of the appointments that were not cancelled (scheduled,
+    /// completed and no-shows alike hold a master's time).
+    pub booked_minutes: i64,
+    /// Minutes of the masters' planned shifts starting in the range.
+    pub shift_minutes: i64,
 }
 
 /// The dashboard summary ("Сегодня"), each figure with the previous comparable period.
@@ -129,6 +134,14 @@ pub struct Summary {
     pub appointments_no_show: Compared,
     /// Appointments cancelled.
     pub appointments_cancelled: Compared,
+    /// Minutes of appointments not cancelled.
+    pub appointments_booked_minutes: Compared,
+    /// Minutes of planned shifts.
+    pub shift_minutes: Compared,
+    /// Utilisation: booked minutes ÷ shift minutes.
+    pub utilisation: ComparedRate,
+    /// No-show rate: no-shows ÷ (completed + no-shows), the visits that were due.
+    pub no_show_rate: ComparedRate,
 }
 
 /// An age band of clients, from their birthday at the period's last day.

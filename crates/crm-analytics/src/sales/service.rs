@@ -1,7 +1,7 @@
 //! [`SalesAnalytics`]: the dashboard summary and the customers, operations and finance tabs.
 
 use crate::error::AnalyticsError;
-use crate::model::Compared;
+use crate::model::{Compared, ComparedRate};
 use crate::period::{
     buckets, local_date, local_day_start, local_time, timezone, Granularity, Period, PeriodRequest,
     Preset,
@@ -117,6 +117,22 @@ impl<F: SalesFigures + BusinessCalendar, C: Clock> SalesAnalytics<F, C> {
             appointments_completed: pair(|t| t.appointments.completed),
             appointments_no_show: pair(|t| t.appointments.no_show),
             appointments_cancelled: pair(|t| t.appointments.cancelled),
+            appointments_booked_minutes: pair(|t| t.appointments.booked_minutes),
+            shift_minutes: pair(|t| t.appointments.shift_minutes),
+            utilisation: ComparedRate::new(
+                (c.appointments.booked_minutes, c.appointments.shift_minutes),
+                (p.appointments.booked_minutes, p.appointments.shift_minutes),
+            ),
+            no_show_rate: ComparedRate::new(
+                (
+                    c.appointments.no_show,
+                    c.appointments.completed + c.appointments.no_show,
+                ),
+                (
+                    p.appointments.no_show,
+                    p.appointments.completed + p.appointments.no_show,
+                ),
+            ),
             period,
         })
     }

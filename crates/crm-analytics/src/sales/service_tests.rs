@@ -65,6 +65,8 @@ fn totals(purchases: i64, purchase_total: i64, refund_total: i64) -> SalesTotals
             completed: 1,
             no_show: 1,
             cancelled: 0,
+            booked_minutes: 225,
+            shift_minutes: 540,
         },
         ..SalesTotals::default()
     }
@@ -108,6 +110,10 @@ fn the_summary_is_today_compared_with_yesterday_so_far() {
     assert_eq!(summary.average_check, Compared::new(1_000_00, 1_000_00));
     assert_eq!(summary.certificates_amount.current, 300_000);
     assert_eq!(summary.appointments_scheduled.current, 3);
+    // 225 of 540 shift minutes booked; 1 no-show of 2 visits due.
+    assert_eq!(summary.utilisation.current, Some(41.7));
+    assert_eq!(summary.no_show_rate.current, Some(50.0));
+    assert_eq!(summary.shift_minutes.current, 540);
 }
 
 #[test]
@@ -127,6 +133,11 @@ fn averages_with_no_purchases_are_zero_and_have_no_change() {
         .unwrap();
     assert_eq!(summary.average_check, Compared::new(0, 0));
     assert_eq!(summary.average_check.change_percent, None);
+    assert_eq!(
+        summary.utilisation.current, None,
+        "no shifts: nothing to measure"
+    );
+    assert_eq!(summary.no_show_rate.previous, None);
 }
 
 #[test]

@@ -15,6 +15,13 @@ pub enum AppointmentError {
     /// Another scheduled appointment of the employee overlaps the slot.
     #[error("the employee already has an appointment at this time")]
     SlotTaken,
+    /// The client already has another scheduled appointment (with any master) overlapping
+    /// the slot.
+    #[error("the client already has an appointment at this time")]
+    ClientBusy,
+    /// Completed or no-show asked for before the appointment's start.
+    #[error("the appointment has not started yet")]
+    NotStarted,
     /// The status change is not allowed from the current status.
     #[error("an appointment cannot go from {from} to {to}")]
     InvalidTransition {

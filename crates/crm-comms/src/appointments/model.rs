@@ -52,6 +52,7 @@ impl AppointmentStatus {
     /// cancelled, completed or marked a no-show; a no-show may still be completed (the client
     /// arrived late); nothing leaves cancelled or completed.
     pub fn can_become(self, to: AppointmentStatus) -> bool {
+        // Whether the start has passed is checked separately: see `needs_start`.
         use AppointmentStatus::*;
         matches!(
             (self, to),
@@ -59,6 +60,18 @@ impl AppointmentStatus {
                 | (Scheduled, Completed)
                 | (Scheduled, NoShow)
                 | (NoShow, Completed)
+        )
+    }
+}
+
+impl AppointmentStatus {
+    /// Whether becoming this status needs the appointment's start to have passed: a service
+    /// is completed, or a client fails to come, only once the start has come. Cancelling does
+    /// not.
+    pub fn needs_start(self) -> bool {
+        matches!(
+            self,
+            AppointmentStatus::Completed | AppointmentStatus::NoShow
         )
     }
 }
@@ -272,6 +285,8 @@ pub enum InsertOutcome {
     OutsideShift,
     /// Another scheduled appointment of the employee overlaps the slot.
     SlotTaken,
+    /// Another scheduled appointment of the client (with any master) overlaps the slot.
+    ClientBusy,
 }
 
 /// A stored appointment with the names of its client, service and employee.

@@ -34,8 +34,9 @@ pub trait AppointmentRepository {
     fn day_bounds(&self, date: LocalDate) -> Result<Interval, RepoError>;
 
     /// Stores an appointment and its first status change in one immediate transaction, only
-    /// when one shift of the employee holds the whole slot and no other scheduled appointment
-    /// of the employee overlaps it.
+    /// when one shift of the employee holds the whole slot, no other scheduled appointment of
+    /// the employee overlaps it (`SlotTaken`) and no other scheduled appointment of the client,
+    /// with any master, overlaps it (`ClientBusy`).
     fn insert(&self, record: &NewAppointment) -> Result<InsertOutcome, RepoError>;
 
     /// One appointment.

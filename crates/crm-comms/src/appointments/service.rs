@@ -86,7 +86,8 @@ impl<R: AppointmentRepository, C: Clock> Appointments<R, C> {
     /// known, the start in the future; bookings from the app must also respect the minimum
     /// notice and the horizon of the settings (the admin may book at short notice or far
     /// ahead). Storage then checks, in the writing transaction, that one of the employee's
-    /// shifts holds the whole slot and that no scheduled appointment of theirs overlaps it.
+    /// shifts holds the whole slot, that no scheduled appointment of theirs overlaps it and
+    /// that no scheduled appointment of the client (with any master) overlaps it.
     pub fn create(
         &self,
         request: BookingRequest,
@@ -143,6 +144,7 @@ impl<R: AppointmentRepository, C: Clock> Appointments<R, C> {
         match self.repo.insert(&record)? {
             InsertOutcome::Booked(appointment) => Ok(*appointment),
             InsertOutcome::SlotTaken => Err(AppointmentError::SlotTaken),
+            InsertOutcome::ClientBusy => Err(AppointmentError::ClientBusy),
             InsertOutcome::OutsideShift => {
                 Err(AppointmentError::Validation(vec![FieldError::new(
                     "starts_at",
@@ -179,6 +181,8 @@ impl<R: AppointmentRepository, C: Clock> Appointments<R, C> {
 
     /// Changes an appointment's status along the allowed transitions, recording who, when and
     /// why; an illegal change is refused, and so is one that loses to a concurrent change.
+    /// `completed` and `no_show` are refused before the start (`NotStarted`); cancelling is
+    /// allowed before and after it.
     pub fn change_status(
         &self,
         id: AppointmentId,
@@ -215,13 +219,17 @@ impl<R: AppointmentRepository, C: Clock> Appointments<R, C> {
                 to,
             });
         }
+        let now = self.clock.now();
+        if to.needs_start() && now < current.starts_at {
+            return Err(AppointmentError::NotStarted);
+        }
         let update = StatusUpdate {
             id: current.id,
             from: current.status,
             to,
             actor,
             reason,
-            at: self.clock.now(),
+            at: now,
         };
         if !self.repo.change_status(&update)? {
             return Err(AppointmentError::ConcurrentChange);
@@ -457,6 +465,7 @@ mod tests {
     fn storage_refusals_become_slot_taken_and_outside_shift() {
         for (outcome, expected) in [
             (InsertOutcome::SlotTaken, AppointmentError::SlotTaken),
+            (InsertOutcome::ClientBusy, AppointmentError::ClientBusy),
             (
                 InsertOutcome::OutsideShift,
                 AppointmentError::Validation(vec![FieldError::new(
@@ -572,8 +581,9 @@ mod tests {
         for from in AppointmentStatus::ALL {
             for to in AppointmentStatus::ALL {
                 let mut repo = MockAppointmentRepository::new();
+                // Started an hour ago: every legal change is allowed.
                 repo.expect_get()
-                    .returning(move |_| Ok(Some(appointment(from, at(NOW + 3600)))));
+                    .returning(move |_| Ok(Some(appointment(from, at(NOW - 3600)))));
                 repo.expect_history().returning(|_| Ok(Vec::new()));
                 let legal = from.can_become(to);
                 repo.expect_change_status()
@@ -601,7 +611,7 @@ mod tests {
         }
         let mut repo = MockAppointmentRepository::new();
         repo.expect_get()
-            .returning(|_| Ok(Some(appointment(Scheduled, at(NOW + 3600)))));
+            .returning(|_| Ok(Some(appointment(Scheduled, at(NOW - 3600)))));
         repo.expect_change_status().returning(|_| Ok(false));
         let use_case = Appointments::new(repo, FixedClock::new(at(NOW)));
         assert_eq!(
@@ -615,6 +625,45 @@ mod tests {
             use_case.change_status(AppointmentId(9), NoShow, None, Actor::System),
             Err(AppointmentError::NotFound)
         );
+    }
+
+    #[test]
+    fn completed_and_no_show_wait_for_the_start_and_cancelling_does_not() {
+        use AppointmentStatus::*;
+        let start = at(NOW + 60);
+        for (from, to, allowed) in [
+            (Scheduled, Completed, false),
+            (Scheduled, NoShow, false),
+            (NoShow, Completed, false),
+            (Scheduled, Cancelled, true),
+        ] {
+            let mut repo = MockAppointmentRepository::new();
+            repo.expect_get()
+                .returning(move |_| Ok(Some(appointment(from, start))));
+            repo.expect_history().returning(|_| Ok(Vec::new()));
+            repo.expect_change_status()
+                .times(usize::from(allowed))
+                .returning(|_| Ok(true));
+            let use_case = Appointments::new(repo, FixedClock::new(at(NOW)));
+            let result = use_case.change_status(AppointmentId(9), to, None, Actor::System);
+            if allowed {
+                assert!(result.is_ok(), "{from} -> {to}");
+            } else {
+                assert_eq!(result, Err(AppointmentError::NotStarted), "{from} -> {to}");
+            }
+        }
+        // At the start itself the service may be completed or the client marked absent.
+        for to in [Completed, NoShow] {
+            let mut repo = MockAppointmentRepository::new();
+            repo.expect_get()
+                .returning(move |_| Ok(Some(appointment(Scheduled, start))));
+            repo.expect_history().returning(|_| Ok(Vec::new()));
+            repo.expect_change_status().times(1).returning(|_| Ok(true));
+            let use_case = Appointments::new(repo, FixedClock::new(start));
+            assert!(use_case
+                .change_status(AppointmentId(9), to, None, Actor::System)
+                .is_ok());
+        }
     }
 
     #[test]

@@ -10,8 +10,40 @@ use serde::{Deserialize, Serialize};
 
 /// Longest campaign name accepted.
 pub const MAX_NAME_CHARS: usize = 200;
-/// Longest message text accepted on channels other than Telegram.
-pub const MAX_TEXT_CHARS: usize = 10_000;
+/// Longest message text accepted on any channel (the e-mail bound, the most generous one).
+pub const MAX_TEXT_CHARS: usize = EMAIL_TEXT_LIMIT;
+/// Longest VK message (the `messages.send` limit).
+pub const VK_TEXT_LIMIT: usize = 4_096;
+/// Longest Facebook Messenger text message (the Send API limit).
+pub const FACEBOOK_TEXT_LIMIT: usize = 2_000;
+/// Longest Instagram direct message (the Instagram Messaging API limit).
+pub const INSTAGRAM_TEXT_LIMIT: usize = 1_000;
+/// Longest MAX bot message (the MAX Bot API limit).
+pub const MAX_MESSENGER_TEXT_LIMIT: usize = 4_000;
+/// Longest SMS text: 10 concatenated segments of 67 UCS-2 characters (Cyrillic texts are
+/// UCS-2; a segment of a long message keeps 67 of its 70 characters for the joining header).
+pub const SMS_TEXT_LIMIT: usize = 670;
+/// Longest e-mail body: a generous bound for a plain-text letter.
+pub const EMAIL_TEXT_LIMIT: usize = 10_000;
+/// Longest Mini App push body: fits the 4 KB payload of push services with room for the
+/// title and data, even when every character takes two or more UTF-8 bytes.
+pub const APP_PUSH_TEXT_LIMIT: usize = 1_000;
+
+/// The longest text, in characters (Unicode scalar values), a message on `channel` may carry:
+/// the provider's published limit (see `docs/channels.md`). Campaigns, group sends and
+/// replies all check against this one table.
+pub fn text_limit(channel: Channel) -> usize {
+    match channel {
+        Channel::Telegram => TELEGRAM_TEXT_LIMIT,
+        Channel::Vk => VK_TEXT_LIMIT,
+        Channel::Facebook => FACEBOOK_TEXT_LIMIT,
+        Channel::Instagram => INSTAGRAM_TEXT_LIMIT,
+        Channel::Max => MAX_MESSENGER_TEXT_LIMIT,
+        Channel::Sms => SMS_TEXT_LIMIT,
+        Channel::Email => EMAIL_TEXT_LIMIT,
+        Channel::AppPush => APP_PUSH_TEXT_LIMIT,
+    }
+}
 /// Longest link accepted.
 pub const MAX_URL_CHARS: usize = 2_000;
 /// Most buttons under one message.
@@ -231,11 +263,13 @@ impl Content {
     /// Checks the content for the channels it goes through and its purpose (an advertising
     /// text carries the opt-out footer, which counts against the limit).
     pub fn validate(&self, channels: &[Channel], purpose: Purpose, v: &mut Validation) {
-        let limit = if channels.contains(&Channel::Telegram) {
-            TELEGRAM_TEXT_LIMIT
-        } else {
-            MAX_TEXT_CHARS
-        };
+        // The tightest limit of the chosen channels applies (the same text goes everywhere).
+        let (tightest, limit) = channels
+            .iter()
+            .map(|&c| (Some(c), text_limit(c)))
+            .min_by_key(|&(_, limit)| limit)
+            .unwrap_or((None, MAX_TEXT_CHARS));
+        let channel_name = tightest.map_or_else(|| "channel".to_owned(), |c| c.to_string());
         let footer = if purpose == Purpose::Advertising {
             OPT_OUT_FOOTER.chars().count()
         } else {
@@ -249,7 +283,7 @@ impl Content {
                 v.add(
                     field,
                     format!(
-                        "is {chars} characters; at most {} fit the channel's limit of {limit}",
+                        "is {chars} characters; at most {} fit the {channel_name} limit of {limit}",
                         limit.saturating_sub(footer)
                     ),
                 );
@@ -673,6 +707,31 @@ mod tests {
         }
         .validate(&[Channel::Telegram], Purpose::Transactional, &mut v);
         assert!(v.finish().is_ok());
+    }
+
+    #[test]
+    fn several_channels_are_held_to_the_tightest_limit() {
+        let content = Content {
+            text: "я".repeat(671),
+            ..Content::default()
+        };
+        let mut v = Validation::new();
+        content.validate(
+            &[Channel::Email, Channel::Sms],
+            Purpose::Transactional,
+            &mut v,
+        );
+        let errors = v.finish().err().unwrap_or_default();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("sms limit of 670"), "{errors:?}");
+        let mut v = Validation::new();
+        content.validate(
+            &[Channel::Email, Channel::Vk],
+            Purpose::Transactional,
+            &mut v,
+        );
+        assert!(v.finish().is_ok());
+        assert_eq!(text_limit(Channel::Instagram), INSTAGRAM_TEXT_LIMIT);
     }
 
     #[test]

@@ -23,6 +23,12 @@ pub enum DialogueError {
     /// A group send would reach nobody (no recipients given, or none left to address).
     #[error("the group send has no recipients")]
     NoRecipients,
+    /// The `Idempotency-Key` was used for a different group send.
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+    /// The group send made under this `Idempotency-Key` is still being queued.
+    #[error("the group send with this Idempotency-Key is still being queued")]
+    GroupSendInProgress,
     /// One or more fields are invalid.
     #[error("invalid message: {0:?}")]
     Validation(Vec<FieldError>),

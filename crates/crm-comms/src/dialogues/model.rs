@@ -1,8 +1,8 @@
 //! The dialogue model: messages in both directions, their sources and statuses, replies, the
 //! registry filter and group sends, with the text limits of each channel.
 
-use crate::campaigns::model::{Audience, Purpose, MAX_CLIENT_LIST, MAX_TEXT_CHARS, OPT_OUT_FOOTER};
-use crate::delivery::{DeliveryStatus, TELEGRAM_TEXT_LIMIT};
+use crate::campaigns::model::{Audience, Purpose, MAX_CLIENT_LIST, OPT_OUT_FOOTER};
+use crate::delivery::DeliveryStatus;
 use crm_core::{Channel, ClientId, EmployeeId, MessageId, Timestamp, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -240,6 +240,9 @@ pub struct MessageFilter {
     pub client_id: Option<ClientId>,
     /// Only unanswered conversations: their client's latest inbound message.
     pub unanswered: bool,
+    /// Keyset paging: only rows strictly older than this message in the registry's order
+    /// (`created_at` descending, then id descending). Does not change the total.
+    pub before: Option<MessageId>,
 }
 
 /// Who a group send goes to.
@@ -265,6 +268,29 @@ pub struct GroupSend {
     pub recipients: GroupRecipients,
 }
 
+impl GroupSend {
+    /// What the request asks for, as one string (channel, purpose, trimmed text, the sorted
+    /// list of clients or the segment): a retry under the same `Idempotency-Key` has the same.
+    pub fn fingerprint(&self) -> String {
+        let recipients = match &self.recipients {
+            GroupRecipients::Clients(ids) => {
+                let mut ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!("clients:{}", list.join(","))
+            }
+            GroupRecipients::Segment(audience) => format!("segment:{audience:?}"),
+        };
+        format!(
+            "group_send|{}|{}|{:?}|{recipients}",
+            self.channel,
+            self.purpose.code(),
+            self.text.trim()
+        )
+    }
+}
+
 /// What a group send did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct GroupSendReport {
@@ -280,38 +306,42 @@ pub struct GroupSendReport {
     pub skipped_no_contact: u64,
     /// Skipped: advertising over the touch-frequency cap.
     pub skipped_capped: u64,
+    /// Skipped: the text with the client's name and balance filled in (and the opt-out
+    /// footer) is over the channel's limit.
+    pub skipped_too_long: u64,
 }
 
-/// The longest text a message on `channel` may carry (Telegram's limit, else the campaigns').
-pub fn text_limit(channel: Channel) -> usize {
-    match channel {
-        Channel::Telegram => TELEGRAM_TEXT_LIMIT,
-        _ => MAX_TEXT_CHARS,
+/// The longest text a message on `channel` may carry: the one per-channel table shared with
+/// the campaigns (see [`crate::campaigns::model::text_limit`]).
+pub use crate::campaigns::model::text_limit;
+
+/// Checks an outbound text on `channel`: not blank, within the channel's limit (with the
+/// opt-out footer counted when `footer` is set). Characters are Unicode scalar values of the
+/// trimmed text (what is sent).
+pub fn validate_outbound_text(channel: Channel, text: &str, footer: bool, v: &mut Validation) {
+    let chars = text.trim().chars().count();
+    if chars == 0 {
+        v.add("text", "must not be empty");
+    } else if let Some(message) = over_limit(channel, chars, footer) {
+        v.add("text", message);
     }
 }
 
-/// Checks an outbound text on `channel`: not blank, within the channel's limit (with the
-/// opt-out footer counted when `footer` is set).
-pub fn validate_outbound_text(channel: Channel, text: &str, footer: bool, v: &mut Validation) {
+/// Why a text of `chars` characters (plus the opt-out footer when `footer` is set) does not
+/// fit `channel`; `None` when it fits.
+pub fn over_limit(channel: Channel, chars: usize, footer: bool) -> Option<String> {
     let limit = text_limit(channel);
     let extra = if footer {
         OPT_OUT_FOOTER.chars().count()
     } else {
         0
     };
-    let chars = text.trim().chars().count();
-    if chars == 0 {
-        v.add("text", "must not be empty");
-    } else if text.chars().count() + extra > limit {
-        v.add(
-            "text",
-            format!(
-                "is {} characters; at most {} fit the {channel} limit of {limit}",
-                text.chars().count(),
-                limit.saturating_sub(extra)
-            ),
-        );
-    }
+    (chars + extra > limit).then(|| {
+        format!(
+            "is {chars} characters; at most {} fit the {channel} limit of {limit}",
+            limit.saturating_sub(extra)
+        )
+    })
 }
 
 /// Checks a client's message from the Mini App: 1 to 4096 characters, not blank.

@@ -3,7 +3,7 @@
 //! their deliveries, and the registry.
 
 use crate::delivery::NewDelivery;
-use crate::dialogues::model::{ClientContact, Message, MessageFilter, NewMessage};
+use crate::dialogues::model::{ClientContact, GroupSendReport, Message, MessageFilter, NewMessage};
 use crm_core::{Channel, ClientId, Page, PageRequest, RepoError, Timestamp};
 
 /// The figures of a group send, stored with it.
@@ -17,6 +17,20 @@ pub struct NewGroupSend {
     pub text: String,
     /// Who sent it (`staff:<id>`).
     pub created_by: String,
+    /// The request's `Idempotency-Key`, unique among group sends.
+    pub idempotency_key: Option<String>,
+    /// What the request asked for (channel, purpose, text, recipients), to tell a retry from
+    /// another request under the same key.
+    pub fingerprint: String,
+}
+
+/// A group send found by its `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredGroupSend {
+    /// The fingerprint of the request that created it.
+    pub fingerprint: String,
+    /// Its outcome; `None` while it is still being queued.
+    pub report: Option<GroupSendReport>,
 }
 
 /// The counts of a finished group send.
@@ -32,6 +46,8 @@ pub struct GroupSendCounts {
     pub skipped_no_contact: u64,
     /// Skipped over the touch-frequency cap.
     pub skipped_capped: u64,
+    /// Skipped: the personalised text was over the channel's limit.
+    pub skipped_too_long: u64,
 }
 
 /// Storage of messages and conversations.
@@ -63,8 +79,16 @@ pub trait DialogueRepository {
         at: Timestamp,
     ) -> Result<Message, RepoError>;
 
-    /// Stores a group send (counts zero) and returns its id.
-    fn create_group_send(&self, send: &NewGroupSend, at: Timestamp) -> Result<i64, RepoError>;
+    /// Stores a group send (counts zero, not finished) and returns its id; `Ok(None)` when
+    /// its `idempotency_key` is taken already (nothing written).
+    fn create_group_send(
+        &self,
+        send: &NewGroupSend,
+        at: Timestamp,
+    ) -> Result<Option<i64>, RepoError>;
+
+    /// The group send made under `idempotency_key`, if any.
+    fn find_group_send(&self, idempotency_key: &str) -> Result<Option<StoredGroupSend>, RepoError>;
 
     /// Stores one batch of a group send in one transaction: per pair, the delivery (skipped
     /// when its `dedupe_key` exists) and the message linked to it; returns how many were queued.
@@ -75,14 +99,17 @@ pub trait DialogueRepository {
         at: Timestamp,
     ) -> Result<usize, RepoError>;
 
-    /// Writes the final counts of a group send.
+    /// Writes the final counts of a group send and marks it finished.
     fn finish_group_send(
         &self,
         group_send_id: i64,
         counts: &GroupSendCounts,
+        at: Timestamp,
     ) -> Result<(), RepoError>;
 
-    /// The registry: a page of messages matching `filter`, newest first.
+    /// The registry: a page of messages matching `filter`, newest first (`created_at`, then
+    /// id, descending); `total` counts every match whatever `filter.before`. `NotFound` when
+    /// the `before` message does not exist.
     fn list(&self, filter: &MessageFilter, page: PageRequest) -> Result<Page<Message>, RepoError>;
 }
 
@@ -108,8 +135,15 @@ impl<T: DialogueRepository + ?Sized> DialogueRepository for std::sync::Arc<T> {
     ) -> Result<Message, RepoError> {
         (**self).insert_outbound(message, delivery, at)
     }
-    fn create_group_send(&self, send: &NewGroupSend, at: Timestamp) -> Result<i64, RepoError> {
+    fn create_group_send(
+        &self,
+        send: &NewGroupSend,
+        at: Timestamp,
+    ) -> Result<Option<i64>, RepoError> {
         (**self).create_group_send(send, at)
+    }
+    fn find_group_send(&self, idempotency_key: &str) -> Result<Option<StoredGroupSend>, RepoError> {
+        (**self).find_group_send(idempotency_key)
     }
     fn queue_group_batch(
         &self,
@@ -123,8 +157,9 @@ impl<T: DialogueRepository + ?Sized> DialogueRepository for std::sync::Arc<T> {
         &self,
         group_send_id: i64,
         counts: &GroupSendCounts,
+        at: Timestamp,
     ) -> Result<(), RepoError> {
-        (**self).finish_group_send(group_send_id, counts)
+        (**self).finish_group_send(group_send_id, counts, at)
     }
     fn list(&self, filter: &MessageFilter, page: PageRequest) -> Result<Page<Message>, RepoError> {
         (**self).list(filter, page)

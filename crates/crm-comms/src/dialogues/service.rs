@@ -7,12 +7,25 @@ use crate::campaigns::CampaignRepository;
 use crate::delivery::{DeliverySource, NewDelivery};
 use crate::dialogues::error::DialogueError;
 use crate::dialogues::model::{
-    validate_inbound_text, validate_outbound_text, validate_recipients, Direction, GroupRecipients,
-    GroupSend, GroupSendReport, Message, MessageFilter, MessageSource, NewMessage, Reply,
-    MAX_NAME_FILTER_CHARS,
+    text_limit, validate_inbound_text, validate_outbound_text, validate_recipients, Direction,
+    GroupRecipients, GroupSend, GroupSendReport, Message, MessageFilter, MessageSource, NewMessage,
+    Reply, MAX_NAME_FILTER_CHARS,
 };
-use crate::dialogues::ports::{DialogueRepository, GroupSendCounts, NewGroupSend};
-use crm_core::{Actor, CampaignId, ClientId, Clock, EmployeeId, Page, PageRequest, Validation};
+use crate::dialogues::ports::{DialogueRepository, GroupSendCounts, NewGroupSend, StoredGroupSend};
+use crm_core::{
+    Actor, CampaignId, ClientId, Clock, EmployeeId, FieldError, MessageId, Page, PageRequest,
+    RepoError, Validation,
+};
+
+/// The registry's storage error: `NotFound` there means the `before` message does not exist.
+fn cursor_error(e: RepoError) -> DialogueError {
+    match e {
+        RepoError::NotFound => {
+            DialogueError::Validation(vec![FieldError::new("before", "no message with that id")])
+        }
+        other => other.into(),
+    }
+}
 
 /// Recipients read and queued per batch of a group send (one short transaction each).
 pub const GROUP_BATCH: u32 = 500;
@@ -72,12 +85,7 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
     ) -> Result<Message, DialogueError> {
         let mut v = Validation::new();
         validate_outbound_text(reply.channel, &reply.text, false, &mut v);
-        if let Some(key) = &idempotency_key {
-            let chars = key.chars().count();
-            if key.trim().is_empty() || chars > MAX_IDEMPOTENCY_KEY_CHARS {
-                v.add("Idempotency-Key", "must be 1 to 200 characters");
-            }
-        }
+        validate_idempotency_key(idempotency_key.as_deref(), &mut v);
         if reply.source == MessageSource::App || reply.source == MessageSource::GroupSend {
             v.add("source", "a reply is an admin reply or a feedback answer");
         }
@@ -130,7 +138,7 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
     ) -> Result<Page<Message>, DialogueError> {
         let mut v = Validation::new();
         if let Some(name) = filter.name.take() {
-            let name = name.trim().to_lowercase();
+            let name = crm_core::search_key(name.trim());
             let chars = name.chars().count();
             if chars > MAX_NAME_FILTER_CHARS {
                 v.add("name", "at most 100 characters");
@@ -143,13 +151,15 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
             }
         }
         v.finish().map_err(DialogueError::Validation)?;
-        Ok(self.repo.list(&filter, page)?)
+        self.repo.list(&filter, page).map_err(cursor_error)
     }
 
-    /// One client's whole conversation, newest first.
+    /// One client's whole conversation, newest first; `before` pages on from a message (the
+    /// rows strictly older than it).
     pub fn conversation(
         &self,
         client_id: ClientId,
+        before: Option<MessageId>,
         page: PageRequest,
     ) -> Result<Page<Message>, DialogueError> {
         if !self.repo.client_exists(client_id)? {
@@ -157,27 +167,40 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
         }
         let filter = MessageFilter {
             client_id: Some(client_id),
+            before,
             ..MessageFilter::default()
         };
-        Ok(self.repo.list(&filter, page)?)
+        self.repo.list(&filter, page).map_err(cursor_error)
     }
 
     /// Sends one message to a list of clients or a segment through the delivery queue, in
     /// batches. Each client is queued or skipped: without the consent the purpose needs
     /// (advertising: personal data, marketing and the channel's own consent; transactional:
-    /// personal data), without an address on the channel, or (advertising) over the
-    /// touch-frequency cap. Unknown listed clients are refused (nothing is sent); no
-    /// recipients at all is refused.
+    /// personal data), without an address on the channel, (advertising) over the
+    /// touch-frequency cap, or because the text with their name and balance filled in (and
+    /// the opt-out footer) is over the channel's limit. Unknown listed clients are refused
+    /// (nothing is sent); no recipients at all is refused. With an `idempotency_key`, a retry
+    /// of the same request answers the first outcome and queues nothing again; another
+    /// request under the key is refused.
     pub fn send_group(
         &self,
         send: GroupSend,
         author: EmployeeId,
+        idempotency_key: Option<String>,
     ) -> Result<GroupSendReport, DialogueError> {
         let advertising = send.purpose == Purpose::Advertising;
         let mut v = Validation::new();
         validate_outbound_text(send.channel, &send.text, advertising, &mut v);
         validate_recipients(&send.recipients, &mut v);
+        validate_idempotency_key(idempotency_key.as_deref(), &mut v);
         v.finish().map_err(DialogueError::Validation)?;
+        let idempotency_key = idempotency_key.map(|k| k.trim().to_owned());
+        let fingerprint = send.fingerprint();
+        if let Some(key) = &idempotency_key {
+            if let Some(stored) = self.repo.find_group_send(key)? {
+                return replay(stored, &fingerprint);
+            }
+        }
         let audience = match send.recipients {
             GroupRecipients::Clients(mut ids) => {
                 ids.sort();
@@ -227,16 +250,28 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
             return Err(DialogueError::NoRecipients);
         }
         let text = send.text.trim().to_owned();
-        let group_send_id = self.repo.create_group_send(
+        let created = self.repo.create_group_send(
             &NewGroupSend {
                 channel: send.channel,
                 purpose: send.purpose.code().to_owned(),
                 text: text.clone(),
                 created_by: Actor::Employee(author).to_string(),
+                idempotency_key: idempotency_key.clone(),
+                fingerprint: fingerprint.clone(),
             },
             now,
         )?;
+        let Some(group_send_id) = created else {
+            // A concurrent request under the same key got there first.
+            let key = idempotency_key.as_deref().unwrap_or_default();
+            return match self.repo.find_group_send(key)? {
+                Some(stored) => replay(stored, &fingerprint),
+                None => Err(DialogueError::GroupSendInProgress),
+            };
+        };
+        let limit = text_limit(send.channel);
         let mut queued = 0_u64;
+        let mut too_long = 0_u64;
         let mut after = None;
         loop {
             let batch = self
@@ -247,10 +282,14 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
             let full = batch.len() == GROUP_BATCH as usize;
             let pairs: Vec<(NewMessage, NewDelivery)> = batch
                 .into_iter()
-                .map(|r| {
+                .filter_map(|r| {
                     let mut body = render(&text, &r.name, r.balance);
                     if advertising {
                         body.push_str(OPT_OUT_FOOTER);
+                    }
+                    if body.chars().count() > limit {
+                        too_long += 1;
+                        return None;
                     }
                     let message = NewMessage {
                         client_id: r.client_id,
@@ -277,7 +316,7 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
                             r.client_id.get()
                         ),
                     };
-                    (message, delivery)
+                    Some((message, delivery))
                 })
                 .collect();
             queued += self.repo.queue_group_batch(group_send_id, &pairs, now)? as u64;
@@ -291,8 +330,9 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
             skipped_no_consent: reach.without_consent,
             skipped_no_contact: reach.without_contact,
             skipped_capped: reach.capped,
+            skipped_too_long: too_long,
         };
-        self.repo.finish_group_send(group_send_id, &counts)?;
+        self.repo.finish_group_send(group_send_id, &counts, now)?;
         Ok(GroupSendReport {
             group_send_id,
             requested: counts.requested,
@@ -300,8 +340,27 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
             skipped_no_consent: counts.skipped_no_consent,
             skipped_no_contact: counts.skipped_no_contact,
             skipped_capped: counts.skipped_capped,
+            skipped_too_long: too_long,
         })
     }
+}
+
+/// Checks an `Idempotency-Key`: 1 to 200 characters.
+fn validate_idempotency_key(key: Option<&str>, v: &mut Validation) {
+    if let Some(key) = key {
+        if key.trim().is_empty() || key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+            v.add("Idempotency-Key", "must be 1 to 200 characters");
+        }
+    }
+}
+
+/// The answer to a group send retried under a key already used: the first outcome for the
+/// same request, a refusal for another one or while the first is still being queued.
+fn replay(stored: StoredGroupSend, fingerprint: &str) -> Result<GroupSendReport, DialogueError> {
+    if stored.fingerprint != fingerprint {
+        return Err(DialogueError::IdempotencyKeyReused);
+    }
+    stored.report.ok_or(DialogueError::GroupSendInProgress)
 }
 
 #[cfg(test)]
@@ -407,6 +466,12 @@ mod tests {
             (Channel::Telegram, "  ".into()),
             (Channel::Telegram, "x".repeat(4_097)),
             (Channel::Email, "x".repeat(10_001)),
+            (Channel::Sms, "я".repeat(671)),
+            (Channel::Instagram, "x".repeat(1_001)),
+            (Channel::Facebook, "x".repeat(2_001)),
+            (Channel::Max, "x".repeat(4_001)),
+            (Channel::Vk, "x".repeat(4_097)),
+            (Channel::AppPush, "x".repeat(1_001)),
         ] {
             assert!(matches!(
                 s.reply(reply(channel, &text), EmployeeId(1), None),
@@ -519,7 +584,9 @@ mod tests {
                 }])
             });
         let mut repo = MockDialogueRepository::new();
-        repo.expect_create_group_send().returning(|_, _| Ok(11));
+        repo.expect_create_group_send()
+            .withf(|g, _| g.idempotency_key.is_none() && g.fingerprint.contains("clients:1,2,3"))
+            .returning(|_, _| Ok(Some(11)));
         repo.expect_queue_group_batch()
             .times(1)
             .returning(|id, batch, _| {
@@ -532,8 +599,8 @@ mod tests {
                 Ok(1)
             });
         repo.expect_finish_group_send()
-            .withf(|id, c| *id == 11 && c.queued == 1 && c.skipped_no_consent == 1)
-            .returning(|_, _| Ok(()));
+            .withf(|id, c, _| *id == 11 && c.queued == 1 && c.skipped_no_consent == 1)
+            .returning(|_, _, _| Ok(()));
         let s = service(repo, audience);
         let report = s
             .send_group(
@@ -547,6 +614,7 @@ mod tests {
                     Purpose::Advertising,
                 ),
                 EmployeeId(1),
+                None,
             )
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
@@ -573,7 +641,8 @@ mod tests {
         assert_eq!(
             s.send_group(
                 group(GroupRecipients::Clients(vec![]), Purpose::Transactional),
-                EmployeeId(1)
+                EmployeeId(1),
+                None
             ),
             Err(DialogueError::NoRecipients)
         );
@@ -583,7 +652,8 @@ mod tests {
                     GroupRecipients::Segment(Audience::default()),
                     Purpose::Transactional
                 ),
-                EmployeeId(1)
+                EmployeeId(1),
+                None
             ),
             Err(DialogueError::NoRecipients)
         );
@@ -593,7 +663,8 @@ mod tests {
                     GroupRecipients::Clients(vec![ClientId(1), ClientId(101)]),
                     Purpose::Transactional
                 ),
-                EmployeeId(1)
+                EmployeeId(1),
+                None
             ),
             Err(DialogueError::UnknownClients(vec![ClientId(101)]))
         );
@@ -604,7 +675,8 @@ mod tests {
         assert_eq!(
             s.send_group(
                 group(GroupRecipients::Segment(vip), Purpose::Advertising),
-                EmployeeId(1)
+                EmployeeId(1),
+                None
             ),
             Err(DialogueError::NoRecipients)
         );
@@ -614,7 +686,139 @@ mod tests {
         );
         long.text = "x".repeat(4_050);
         assert!(matches!(
-            s.send_group(long, EmployeeId(1)),
+            s.send_group(long, EmployeeId(1), None),
+            Err(DialogueError::Validation(_))
+        ));
+    }
+
+    #[test]
+    fn every_channel_has_its_documented_limit() {
+        let limits: Vec<(Channel, usize)> = Channel::ALL
+            .into_iter()
+            .map(|c| (c, text_limit(c)))
+            .collect();
+        assert_eq!(
+            limits,
+            vec![
+                (Channel::Telegram, 4_096),
+                (Channel::Email, 10_000),
+                (Channel::Sms, 670),
+                (Channel::Vk, 4_096),
+                (Channel::Instagram, 1_000),
+                (Channel::Facebook, 2_000),
+                (Channel::Max, 4_000),
+                (Channel::AppPush, 1_000),
+            ]
+        );
+        let mut v = Validation::new();
+        validate_outbound_text(Channel::Sms, &"я".repeat(671), false, &mut v);
+        let errors = v.finish().err().unwrap_or_default();
+        assert_eq!(errors[0].field, "text");
+        assert!(errors[0].message.contains("sms limit of 670"), "{errors:?}");
+        let mut v = Validation::new();
+        validate_outbound_text(
+            Channel::Sms,
+            &format!(" {} ", "я".repeat(670)),
+            false,
+            &mut v,
+        );
+        assert!(v.finish().is_ok());
+    }
+
+    fn one_recipient(name: &str) -> Recipient {
+        Recipient {
+            client_id: ClientId(2),
+            name: name.into(),
+            balance: Points::from_minor(0),
+            address: "42".into(),
+        }
+    }
+
+    #[test]
+    fn a_client_whose_personalised_text_is_too_long_is_skipped_not_queued() {
+        let mut audience = MockCampaignRepository::new();
+        audience.expect_missing_clients().returning(|_| Ok(vec![]));
+        audience
+            .expect_reach()
+            .returning(|_, _| Ok(vec![reach(2, 0, 0)]));
+        audience
+            .expect_recipients()
+            .times(1)
+            .returning(|_, _, _, _| {
+                let mut long = one_recipient("Константин Константинопольский");
+                long.client_id = ClientId(3);
+                Ok(vec![one_recipient("Bo"), long])
+            });
+        let mut repo = MockDialogueRepository::new();
+        repo.expect_create_group_send()
+            .returning(|_, _| Ok(Some(11)));
+        repo.expect_queue_group_batch()
+            .times(1)
+            .returning(|_, batch, _| {
+                assert_eq!(batch.len(), 1);
+                assert_eq!(batch[0].0.client_id, ClientId(2));
+                assert_eq!(batch[0].0.text.chars().count(), 4_092);
+                Ok(1)
+            });
+        repo.expect_finish_group_send()
+            .withf(|_, c, _| c.queued == 1 && c.skipped_too_long == 1)
+            .returning(|_, _, _| Ok(()));
+        let s = service(repo, audience);
+        let mut send = group(
+            GroupRecipients::Clients(vec![ClientId(2), ClientId(3)]),
+            Purpose::Transactional,
+        );
+        send.text = format!("{}{{name}}", "x".repeat(4_090));
+        let report = s
+            .send_group(send, EmployeeId(1), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((report.queued, report.skipped_too_long), (1, 1));
+    }
+
+    #[test]
+    fn a_group_send_retried_under_its_key_answers_the_first_outcome() {
+        let first = GroupSendReport {
+            group_send_id: 11,
+            requested: 1,
+            queued: 1,
+            ..GroupSendReport::default()
+        };
+        let send = group(
+            GroupRecipients::Clients(vec![ClientId(2)]),
+            Purpose::Transactional,
+        );
+        let fingerprint = send.fingerprint();
+        let mut repo = MockDialogueRepository::new();
+        repo.expect_find_group_send().returning(move |key| {
+            Ok(match key {
+                "done" => Some(StoredGroupSend {
+                    fingerprint: fingerprint.clone(),
+                    report: Some(first),
+                }),
+                "running" => Some(StoredGroupSend {
+                    fingerprint: fingerprint.clone(),
+                    report: None,
+                }),
+                _ => None,
+            })
+        });
+        let s = service(repo, MockCampaignRepository::new());
+        assert_eq!(
+            s.send_group(send.clone(), EmployeeId(1), Some(" done ".into())),
+            Ok(first)
+        );
+        let mut other = send.clone();
+        other.text = "Another text".into();
+        assert_eq!(
+            s.send_group(other, EmployeeId(1), Some("done".into())),
+            Err(DialogueError::IdempotencyKeyReused)
+        );
+        assert_eq!(
+            s.send_group(send.clone(), EmployeeId(1), Some("running".into())),
+            Err(DialogueError::GroupSendInProgress)
+        );
+        assert!(matches!(
+            s.send_group(send, EmployeeId(1), Some("k".repeat(201))),
             Err(DialogueError::Validation(_))
         ));
     }

@@ -17,6 +17,13 @@ pub enum FeedbackError {
     /// No appointment with that id for this client.
     #[error("appointment not found")]
     AppointmentNotFound,
+    /// The appointment cannot be rated: it was cancelled, the client did not come, or it has
+    /// not started yet.
+    #[error("an appointment that is {status} cannot be rated")]
+    AppointmentNotRateable {
+        /// Why: `cancelled`, `no_show` or `not_started`.
+        status: &'static str,
+    },
     /// No operation with that id for this client.
     #[error("operation not found")]
     OperationNotFound,

@@ -2,6 +2,7 @@
 //! or staff member submits and how it is checked, the admin list's filters and the average
 //! rating per product or service.
 
+use crate::appointments::model::AppointmentStatus;
 use crm_core::{
     AppointmentId, Channel, ClientId, EmployeeId, FeedbackId, FieldError, MessageId, OperationId,
     ProductId, Timestamp,
@@ -256,13 +257,31 @@ pub struct Saved {
     pub created: bool,
 }
 
-/// An appointment as feedback needs it: whose it is and which service it was for.
+/// An appointment as feedback needs it: whose it is, which service it was for, its status and
+/// its start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AppointmentRef {
     /// The booked client.
     pub client_id: ClientId,
     /// The booked service.
     pub service_id: ProductId,
+    /// The appointment's status.
+    pub status: AppointmentStatus,
+    /// The appointment's start.
+    pub starts_at: Timestamp,
+}
+
+impl AppointmentRef {
+    /// Whether the client may rate the appointment at `now`: it was completed, or it is still
+    /// scheduled and its start has passed (the visit happened, nobody closed it yet). A
+    /// cancelled one, a no-show and one not yet started cannot be rated.
+    pub fn rateable(&self, now: Timestamp) -> bool {
+        match self.status {
+            AppointmentStatus::Completed => true,
+            AppointmentStatus::Scheduled => self.starts_at <= now,
+            AppointmentStatus::Cancelled | AppointmentStatus::NoShow => false,
+        }
+    }
 }
 
 /// A period of recording: `from` inclusive, `to` exclusive; either end open.

@@ -3,6 +3,7 @@
 //! the admin list, the averages per product or service, and recording the business's answer
 //! after the caller has sent it through the dialogue pipeline.
 
+use crate::appointments::model::AppointmentStatus;
 use crate::feedback::error::{AnswerFailure, FeedbackError};
 use crate::feedback::model::{
     clean_text, Answer, Feedback, FeedbackAnswer, FeedbackDraft, FeedbackFilter, FeedbackKind,
@@ -25,7 +26,8 @@ impl<R: FeedbackRepository, C: Clock> FeedbackBook<R, C> {
 
     /// Records feedback of a client: checks the fields (`text_field` names the text in the
     /// request), that the client, the product and the client's own appointment and operation
-    /// exist (an appointment's service is the product when none is named), then stores it. A
+    /// exist (an appointment's service is the product when none is named) and, for a rating of
+    /// an appointment, that it can be rated (completed, or scheduled and started), then stores it. A
     /// rating of an appointment the client rated before updates that rating (`created` is then
     /// `false`); everything else is a new entry.
     pub fn submit(
@@ -46,12 +48,20 @@ impl<R: FeedbackRepository, C: Clock> FeedbackBook<R, C> {
                 return Err(FeedbackError::ProductNotFound);
             }
         }
+        let now = self.clock.now();
         if let Some(id) = draft.appointment_id {
             let appointment = self
                 .repo
                 .appointment(id)?
                 .filter(|a| a.client_id == client_id)
                 .ok_or(FeedbackError::AppointmentNotFound)?;
+            if checked.kind == FeedbackKind::Rating && !appointment.rateable(now) {
+                let status = match appointment.status {
+                    AppointmentStatus::Scheduled | AppointmentStatus::Completed => "not_started",
+                    other => other.code(),
+                };
+                return Err(FeedbackError::AppointmentNotRateable { status });
+            }
             product_id = product_id.or(Some(appointment.service_id));
         }
         if let Some(id) = draft.operation_id {
@@ -69,7 +79,7 @@ impl<R: FeedbackRepository, C: Clock> FeedbackBook<R, C> {
             text: checked.text,
             source,
             created_by: created_by.to_owned(),
-            at: self.clock.now(),
+            at: now,
         };
         if record.kind == FeedbackKind::Rating && record.appointment_id.is_some() {
             Ok(self.repo.upsert_rating(&record)?)
@@ -189,6 +199,8 @@ mod tests {
             Ok((id == AppointmentId(5)).then_some(AppointmentRef {
                 client_id: ClientId(1),
                 service_id: ProductId(10),
+                status: AppointmentStatus::Completed,
+                starts_at: Timestamp::from_unix_seconds(1_795_000_000).expect("time"),
             }))
         });
         repo.expect_operation_client()
@@ -283,6 +295,79 @@ mod tests {
             )
             .unwrap();
         assert!(saved.created);
+    }
+
+    #[test]
+    fn only_a_completed_or_started_appointment_can_be_rated() {
+        let hour = 3_600;
+        let cases = [
+            (AppointmentStatus::Completed, -hour, None),
+            (AppointmentStatus::Completed, hour, None),
+            (AppointmentStatus::Scheduled, -hour, None),
+            (AppointmentStatus::Scheduled, 0, None),
+            (AppointmentStatus::Scheduled, 1, Some("not_started")),
+            (AppointmentStatus::Cancelled, -hour, Some("cancelled")),
+            (AppointmentStatus::NoShow, -hour, Some("no_show")),
+        ];
+        for (status, starts_in, refused) in cases {
+            let mut repo = MockFeedbackRepository::new();
+            repo.expect_client_exists().returning(|_| Ok(true));
+            repo.expect_appointment().returning(move |_| {
+                Ok(Some(AppointmentRef {
+                    client_id: ClientId(1),
+                    service_id: ProductId(10),
+                    status,
+                    starts_at: now().plus_seconds(starts_in),
+                }))
+            });
+            repo.expect_insert().never();
+            repo.expect_upsert_rating()
+                .times(usize::from(refused.is_none()))
+                .returning(|r| {
+                    Ok(Saved {
+                        feedback: stored(r, 3),
+                        created: true,
+                    })
+                });
+            let result = book(repo).submit(
+                ClientId(1),
+                rating(5),
+                "comment",
+                FeedbackSource::App,
+                "client:1",
+            );
+            match refused {
+                None => assert!(result.is_ok(), "{status} {starts_in}: {result:?}"),
+                Some(code) => assert_eq!(
+                    result.map(|s| s.created),
+                    Err(FeedbackError::AppointmentNotRateable { status: code }),
+                    "{status} {starts_in}"
+                ),
+            }
+        }
+        // A complaint about a cancelled appointment is still recorded.
+        let mut repo = MockFeedbackRepository::new();
+        repo.expect_client_exists().returning(|_| Ok(true));
+        repo.expect_appointment().returning(|_| {
+            Ok(Some(AppointmentRef {
+                client_id: ClientId(1),
+                service_id: ProductId(10),
+                status: AppointmentStatus::Cancelled,
+                starts_at: now(),
+            }))
+        });
+        repo.expect_insert()
+            .times(1)
+            .returning(|r| Ok(stored(r, 4)));
+        let complaint = FeedbackDraft {
+            kind: Some(FeedbackKind::Complaint),
+            appointment_id: Some(AppointmentId(5)),
+            text: Some("cancelled without notice".into()),
+            ..FeedbackDraft::default()
+        };
+        assert!(book(repo)
+            .submit(ClientId(1), complaint, "text", FeedbackSource::App, "c")
+            .is_ok());
     }
 
     #[test]

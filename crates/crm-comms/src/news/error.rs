@@ -14,6 +14,12 @@ pub enum NewsError {
     /// The caller may not report for someone else.
     #[error("{0}")]
     Forbidden(String),
+    /// The post was changed since the version the edit was made from.
+    #[error("the news post is at version {current}, not the one the change was made from")]
+    VersionConflict {
+        /// The stored version.
+        current: i64,
+    },
     /// One or more fields are invalid.
     #[error("invalid news request: {0:?}")]
     Validation(Vec<FieldError>),

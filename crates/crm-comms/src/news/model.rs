@@ -113,6 +113,9 @@ pub struct NewsPatch {
     pub pinned: Option<bool>,
     /// New publish time (published only), or `Some(None)` for "now".
     pub publish_at: Option<Option<Timestamp>>,
+    /// The version the change was made from: written only while the post is still at it.
+    /// `None` writes regardless (last writer wins).
+    pub version: Option<i64>,
 }
 
 /// A stored post.
@@ -140,6 +143,8 @@ pub struct NewsPost {
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
+    /// 1 when created, one more on every change.
+    pub version: i64,
 }
 
 impl NewsPost {
@@ -190,9 +195,9 @@ pub struct NewsRecord {
     pub publish_at: Option<Timestamp>,
 }
 
-/// The search form of a title or a query: Unicode lower case.
+/// The search form of a title or a query, trimmed: see [`crm_core::search_key`].
 pub fn search_key(text: &str) -> String {
-    text.trim().to_lowercase()
+    crm_core::search_key(text.trim())
 }
 
 /// Checks the content of a post: title, body, image link and buttons.
@@ -352,10 +357,18 @@ pub struct NewsStats {
     pub window_days: u32,
     /// Per event kind, every kind present, in [`NewsEventKind::ALL`] order.
     pub events: Vec<EventFigures>,
-    /// Distinct actors who purchased: actors of `purchase` events and clients with an
-    /// attributed purchase.
+    /// Distinct purchasers: clients with an attributed purchase, and actors of a `purchase`
+    /// event without a named operation reported within the window after their first view,
+    /// transition or click.
     pub purchasers: u64,
-    /// Purchases attributed to the post, each counted once.
+    /// Distinct viewers who also clicked.
+    pub viewers_who_clicked: u64,
+    /// Distinct purchasers who clicked.
+    pub purchasers_who_clicked: u64,
+    /// Distinct purchasers who viewed.
+    pub purchasers_who_viewed: u64,
+    /// Purchases attributed to the post (a client's purchases within the window after their
+    /// first view, transition or click), each counted once.
     pub purchases: u64,
     /// Their net total (total minus refunds).
     pub revenue: Money,
@@ -375,31 +388,37 @@ impl NewsStats {
             })
     }
 
-    /// Unique clickers per unique viewer.
+    /// Unique viewers who clicked per unique viewer (never above 1).
     pub fn view_to_click(&self) -> f64 {
         rate(
-            self.figures(NewsEventKind::Click).unique,
+            self.viewers_who_clicked,
             self.figures(NewsEventKind::View).unique,
         )
     }
 
-    /// Purchasers per unique clicker.
+    /// Unique purchasers who clicked per unique clicker (never above 1).
     pub fn click_to_purchase(&self) -> f64 {
-        rate(self.purchasers, self.figures(NewsEventKind::Click).unique)
+        rate(
+            self.purchasers_who_clicked,
+            self.figures(NewsEventKind::Click).unique,
+        )
     }
 
-    /// Purchasers per unique viewer.
+    /// Unique purchasers who viewed per unique viewer (never above 1).
     pub fn view_to_purchase(&self) -> f64 {
-        rate(self.purchasers, self.figures(NewsEventKind::View).unique)
+        rate(
+            self.purchasers_who_viewed,
+            self.figures(NewsEventKind::View).unique,
+        )
     }
 }
 
-/// `part / base` as a fraction rounded to 4 decimals; 0 when the base is 0.
+/// `part / base` as a fraction rounded to 4 decimals, at most 1; 0 when the base is 0.
 pub fn rate(part: u64, base: u64) -> f64 {
     if base == 0 {
         0.0
     } else {
-        ((part as f64 / base as f64) * 10_000.0).round() / 10_000.0
+        ((part.min(base) as f64 / base as f64) * 10_000.0).round() / 10_000.0
     }
 }
 
@@ -426,6 +445,7 @@ mod tests {
         assert_eq!(rate(1, 3), 0.3333);
         assert_eq!(rate(2, 3), 0.6667);
         assert_eq!(rate(5, 0), 0.0);
+        assert_eq!(rate(3, 2), 1.0);
     }
 
     #[test]

@@ -18,11 +18,14 @@ pub trait NewsRepository {
     /// One post.
     fn get(&self, id: NewsPostId) -> Result<Option<NewsPost>, RepoError>;
 
-    /// Writes a post's new content, status and publish time; `Ok(None)` when it does not exist.
+    /// Writes a post's new content, status and publish time and raises its version by one;
+    /// with `expected_version`, only while the post is still at that version. `Ok(None)` when
+    /// nothing was written (no such post, or another version).
     fn update(
         &self,
         id: NewsPostId,
         record: &NewsRecord,
+        expected_version: Option<i64>,
         at: Timestamp,
     ) -> Result<Option<NewsPost>, RepoError>;
 
@@ -36,8 +39,9 @@ pub trait NewsRepository {
     /// Whether the client exists.
     fn client_exists(&self, id: ClientId) -> Result<bool, RepoError>;
 
-    /// The client of a purchase operation; `None` when there is no purchase with that id.
-    fn purchase_client(&self, id: OperationId) -> Result<Option<ClientId>, RepoError>;
+    /// The client of a purchase operation and when it was made; `None` when there is no
+    /// purchase with that id.
+    fn purchase_client(&self, id: OperationId) -> Result<Option<(ClientId, Timestamp)>, RepoError>;
 
     /// Appends a tracked event.
     fn record_event(&self, event: &NewNewsEvent) -> Result<NewsEvent, RepoError>;
@@ -63,9 +67,10 @@ impl<T: NewsRepository + ?Sized> NewsRepository for std::sync::Arc<T> {
         &self,
         id: NewsPostId,
         record: &NewsRecord,
+        expected_version: Option<i64>,
         at: Timestamp,
     ) -> Result<Option<NewsPost>, RepoError> {
-        (**self).update(id, record, at)
+        (**self).update(id, record, expected_version, at)
     }
     fn list(&self, filter: &NewsFilter, page: PageRequest) -> Result<Page<NewsPost>, RepoError> {
         (**self).list(filter, page)
@@ -76,7 +81,7 @@ impl<T: NewsRepository + ?Sized> NewsRepository for std::sync::Arc<T> {
     fn client_exists(&self, id: ClientId) -> Result<bool, RepoError> {
         (**self).client_exists(id)
     }
-    fn purchase_client(&self, id: OperationId) -> Result<Option<ClientId>, RepoError> {
+    fn purchase_client(&self, id: OperationId) -> Result<Option<(ClientId, Timestamp)>, RepoError> {
         (**self).purchase_client(id)
     }
     fn record_event(&self, event: &NewNewsEvent) -> Result<NewsEvent, RepoError> {

@@ -97,8 +97,20 @@ impl<R: NewsRepository, C: Clock> News<R, C> {
     }
 
     /// Changes a post: content, pin, status and publish time (see the module's status rules).
+    /// With `patch.version`, the change is written only while the post is still at that
+    /// version (else [`NewsError::VersionConflict`]); without it the last writer wins.
     pub fn update(&self, id: NewsPostId, patch: NewsPatch) -> Result<NewsPost, NewsError> {
         let mut post = self.repo.get(id)?.ok_or(NewsError::NotFound)?;
+        if let Some(version) = patch.version {
+            if version < 1 {
+                return Err(NewsError::field("version", "must be 1 or more"));
+            }
+            if version != post.version {
+                return Err(NewsError::VersionConflict {
+                    current: post.version,
+                });
+            }
+        }
         let now = self.clock.now();
         if let Some(title) = patch.title {
             post.title = title.trim().to_owned();
@@ -145,9 +157,16 @@ impl<R: NewsRepository, C: Clock> News<R, C> {
         };
         post.status = status;
         v.finish().map_err(NewsError::Validation)?;
-        self.repo
-            .update(id, &post.record(), now)?
-            .ok_or(NewsError::NotFound)
+        match self.repo.update(id, &post.record(), patch.version, now)? {
+            Some(updated) => Ok(updated),
+            // Nothing written: changed (or gone) since it was read.
+            None => match self.repo.get(id)? {
+                Some(current) => Err(NewsError::VersionConflict {
+                    current: current.version,
+                }),
+                None => Err(NewsError::NotFound),
+            },
+        }
     }
 
     /// The admin list: the filters with the title fragment lower-cased and "now" set, newest
@@ -182,7 +201,8 @@ impl<R: NewsRepository, C: Clock> News<R, C> {
 
     /// Records an event of a post. From the Mini App the event is the signed-in client's and
     /// the post must be in the feed now; staff may report for any existing post, naming a
-    /// client or a visitor. A purchase may name its operation, a purchase of that client.
+    /// client or a visitor. A purchase may name its operation, a purchase of that client made
+    /// after the post was published.
     pub fn track(&self, request: TrackRequest) -> Result<NewsEvent, NewsError> {
         let client_id = match request.reporter {
             Reporter::Staff(_) => request.client_id,
@@ -244,10 +264,16 @@ impl<R: NewsRepository, C: Clock> News<R, C> {
                 None => {
                     return Err(NewsError::field("operation_id", "no purchase with this id"));
                 }
-                Some(owner) if owner != client => {
+                Some((owner, _)) if owner != client => {
                     return Err(NewsError::field(
                         "operation_id",
                         "is a purchase of another client",
+                    ));
+                }
+                Some((_, made_at)) if post.publish_at.is_some_and(|p| made_at < p) => {
+                    return Err(NewsError::field(
+                        "operation_id",
+                        "is a purchase made before the post was published",
                     ));
                 }
                 Some(_) => {}
@@ -326,6 +352,7 @@ mod tests {
             created_by: "employee:1".into(),
             created_at: at(NOW - 100),
             updated_at: at(NOW - 100),
+            version: 1,
         }
     }
 
@@ -342,6 +369,7 @@ mod tests {
             created_by: "employee:1".into(),
             created_at: when,
             updated_at: when,
+            version: 1,
         }
     }
 
@@ -430,11 +458,16 @@ mod tests {
         repo.expect_get().returning(move |id| {
             Ok((id == NewsPostId(5)).then(|| read.lock().expect("lock").clone()))
         });
-        repo.expect_update().returning(move |_, r, when| {
+        repo.expect_update().returning(move |_, r, expected, when| {
             let mut post = current.lock().expect("lock");
+            if expected.is_some_and(|v| v != post.version) {
+                return Ok(None);
+            }
             let created = post.created_at;
+            let version = post.version + 1;
             *post = NewsPost {
                 created_at: created,
+                version,
                 ..stored(r, when)
             };
             Ok(Some(post.clone()))
@@ -596,8 +629,8 @@ mod tests {
             .returning(|id| Ok(id != ClientId(99)));
         repo.expect_purchase_client().returning(|op| {
             Ok(match op.get() {
-                1 => Some(ClientId(7)),
-                2 => Some(ClientId(8)),
+                1 => Some((ClientId(7), at(NOW - 10))),
+                2 => Some((ClientId(8), at(NOW - 10))),
                 _ => None,
             })
         });
@@ -641,6 +674,72 @@ mod tests {
     }
 
     #[test]
+    fn a_named_purchase_made_before_the_post_was_published_is_refused() {
+        let mut repo = MockNewsRepository::new();
+        repo.expect_get()
+            .returning(|_| Ok(Some(post(NewsStatus::Published, Some(NOW - 50)))));
+        repo.expect_client_exists().returning(|_| Ok(true));
+        repo.expect_purchase_client().returning(|op| {
+            Ok(Some((
+                ClientId(7),
+                at(if op.get() == 1 { NOW - 51 } else { NOW - 50 }),
+            )))
+        });
+        repo.expect_record_event().times(1).returning(|e| {
+            Ok(NewsEvent {
+                id: 1,
+                event: e.clone(),
+            })
+        });
+        let s = service(repo);
+        let purchase = |op| TrackRequest {
+            client_id: Some(ClientId(7)),
+            operation_id: Some(OperationId(op)),
+            ..track(NewsEventKind::Purchase, Reporter::Staff(EmployeeId(1)))
+        };
+        assert_eq!(fields(s.track(purchase(1))), ["operation_id"]);
+        s.track(purchase(2))
+            .expect("made when the post was published");
+    }
+
+    #[test]
+    fn an_edit_from_a_stale_version_is_refused_and_without_a_version_the_last_wins() {
+        let s = updating(post(NewsStatus::Draft, None));
+        let first = s
+            .update(
+                NewsPostId(5),
+                NewsPatch {
+                    title: Some("A".into()),
+                    version: Some(1),
+                    ..NewsPatch::default()
+                },
+            )
+            .expect("updated");
+        assert_eq!(first.version, 2);
+        assert_eq!(
+            s.update(
+                NewsPostId(5),
+                NewsPatch {
+                    title: Some("B".into()),
+                    version: Some(1),
+                    ..NewsPatch::default()
+                },
+            ),
+            Err(NewsError::VersionConflict { current: 2 })
+        );
+        let blind = s
+            .update(
+                NewsPostId(5),
+                NewsPatch {
+                    title: Some("C".into()),
+                    ..NewsPatch::default()
+                },
+            )
+            .expect("last writer wins");
+        assert_eq!((blind.title.as_str(), blind.version), ("C", 3));
+    }
+
+    #[test]
     fn stats_take_a_window_of_one_to_ninety_days() {
         let mut repo = MockNewsRepository::new();
         repo.expect_get()
@@ -653,6 +752,9 @@ mod tests {
                     window_days: w,
                     events: vec![],
                     purchasers: 0,
+                    viewers_who_clicked: 0,
+                    purchasers_who_clicked: 0,
+                    purchasers_who_viewed: 0,
                     purchases: 0,
                     revenue: crm_core::Money::ZERO,
                 })

@@ -1,17 +1,11 @@
 //! The reminder model: offsets, rules with their templates (placeholders, limits), what is due,
 //! what a run records and what it reports.
 
-use crate::delivery::{NewDelivery, TELEGRAM_TEXT_LIMIT};
+use crate::delivery::NewDelivery;
 use crm_core::{AppointmentId, Channel, ClientId, Timestamp, Validation};
 
 /// The placeholders a reminder template may use.
 pub const PLACEHOLDERS: [&str; 5] = ["client_name", "service", "master", "time", "address"];
-
-/// Longest SMS reminder: ten Cyrillic segments of 67 characters.
-pub const SMS_TEXT_LIMIT: usize = 670;
-
-/// Longest e-mail reminder.
-pub const EMAIL_TEXT_LIMIT: usize = 10_000;
 
 /// How long before an appointment's start a reminder goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,6 +53,23 @@ impl ReminderOffset {
     pub fn millis(self) -> i64 {
         self.seconds() * 1_000
     }
+
+    /// The next shorter offset of the ladder 1w > 1d > 4h > 1h; `None` for 1 h (the start
+    /// itself ends its window). Whether that shorter rule is enabled does not matter.
+    pub fn next_shorter(self) -> Option<Self> {
+        match self {
+            Self::Hour => None,
+            Self::FourHours => Some(Self::Hour),
+            Self::Day => Some(Self::FourHours),
+            Self::Week => Some(Self::Day),
+        }
+    }
+
+    /// How long before the start this offset's window closes, in milliseconds: the next shorter
+    /// offset, or 0 for 1 h.
+    pub fn window_end_millis(self) -> i64 {
+        self.next_shorter().map_or(0, Self::millis)
+    }
 }
 
 /// A reminder rule: whether the reminder at this offset goes, through which channel, with
@@ -92,19 +103,8 @@ pub struct RuleChange {
     pub template: Option<String>,
 }
 
-/// Longest text a reminder may have on a channel.
-pub fn text_limit(channel: Channel) -> usize {
-    match channel {
-        Channel::Sms => SMS_TEXT_LIMIT,
-        Channel::Email => EMAIL_TEXT_LIMIT,
-        Channel::Telegram
-        | Channel::Vk
-        | Channel::Instagram
-        | Channel::Facebook
-        | Channel::Max
-        | Channel::AppPush => TELEGRAM_TEXT_LIMIT,
-    }
-}
+/// Longest text a reminder may have on a channel: the one table every message uses.
+pub use crate::campaigns::model::text_limit;
 
 /// The `{name}` placeholders of a template that are not known, in order of appearance. Braces
 /// around anything but a plain lower-case name are ordinary text.
@@ -217,27 +217,112 @@ pub struct DueReminder {
 }
 
 /// Whether a reminder `offset` before `starts_at` of an appointment made at `created_at` is due
-/// at `now`: its moment has come, the start has not, and the appointment existed at the moment.
+/// at `now`: its moment has come, the next shorter offset's moment has not
+/// (`starts_at - offset <= now < starts_at - next_shorter`, the start itself for 1 h), and the
+/// appointment existed at the moment. So a run after downtime sends only the reminder of the
+/// window it is in, never the longer ones it missed.
 pub fn is_due(
     offset: ReminderOffset,
     starts_at: Timestamp,
     created_at: Timestamp,
     now: Timestamp,
 ) -> bool {
-    let moment = starts_at.unix_millis() - offset.millis();
+    let start = starts_at.unix_millis();
+    let moment = start - offset.millis();
     let now = now.unix_millis();
-    moment <= now && now < starts_at.unix_millis() && created_at.unix_millis() <= moment
+    moment <= now && now < start - offset.window_end_millis() && created_at.unix_millis() <= moment
 }
 
-/// Fills the placeholders of a template; a text longer than the channel allows is cut with `…`.
+/// One piece of a template read once: a character of its text or a placeholder's value.
+#[derive(Debug, Clone, Copy)]
+enum Piece<'a> {
+    /// A character of the template's own text.
+    Char(char),
+    /// The value a placeholder stands for, inserted as is (never read for placeholders again).
+    Value(&'a str),
+}
+
+/// Reads a template once, left to right: each known `{placeholder}` becomes its value, anything
+/// else (unknown names, stray braces) stays text.
+fn pieces<'a>(template: &str, value: impl Fn(&str) -> Option<&'a str>) -> Vec<Piece<'a>> {
+    let mut out = Vec::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.extend(rest[..open].chars().map(Piece::Char));
+        let after = &rest[open + 1..];
+        match after
+            .find('}')
+            .and_then(|close| Some((close, value(&after[..close])?)))
+        {
+            Some((close, v)) => {
+                out.push(Piece::Value(v));
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push(Piece::Char('{'));
+                rest = after;
+            }
+        }
+    }
+    out.extend(rest.chars().map(Piece::Char));
+    out
+}
+
+/// Joins the pieces; with `drop_empty`, a sentence holding a placeholder with an empty value is
+/// left out together with the spaces before it. A sentence ends after `.`, `!` or `?` followed
+/// by a space or the end of the text, or at a line break.
+fn join(pieces: &[Piece<'_>], drop_empty: bool) -> String {
+    let mut text = String::new();
+    let mut sentence = String::new();
+    let mut has_empty = false;
+    for (i, piece) in pieces.iter().enumerate() {
+        let ends = match *piece {
+            Piece::Value(v) => {
+                has_empty |= v.trim().is_empty();
+                sentence.push_str(v);
+                false
+            }
+            Piece::Char(c) => {
+                sentence.push(c);
+                let next_is_space = match pieces.get(i + 1) {
+                    None => true,
+                    Some(Piece::Char(n)) => n.is_whitespace(),
+                    Some(Piece::Value(_)) => false,
+                };
+                c == '\n' || (matches!(c, '.' | '!' | '?') && next_is_space)
+            }
+        };
+        if ends || i + 1 == pieces.len() {
+            if !(drop_empty && has_empty) {
+                text.push_str(&sentence);
+            }
+            sentence.clear();
+            has_empty = false;
+        }
+    }
+    text.trim().to_owned()
+}
+
+/// Fills the placeholders of a template in one pass: each `{placeholder}` becomes its value and
+/// a value is never expanded again (a client named `{master}` stays `{master}`). A sentence whose
+/// placeholder has an empty value (no address known) is left out, so no "Адрес: ." remains;
+/// when that would leave no text at all, the empty placeholders simply render as nothing. A text
+/// longer than the channel allows is cut with `…`.
 pub fn render(template: &str, due: &DueReminder, channel: Channel) -> String {
-    let text = template
-        .trim()
-        .replace("{client_name}", &due.client_name)
-        .replace("{service}", &due.service)
-        .replace("{master}", &due.master)
-        .replace("{time}", &due.local_start.format())
-        .replace("{address}", due.address.as_deref().unwrap_or_default());
+    let time = due.local_start.format();
+    let address = due.address.as_deref().unwrap_or_default();
+    let pieces = pieces(template.trim(), |name| match name {
+        "client_name" => Some(due.client_name.as_str()),
+        "service" => Some(due.service.as_str()),
+        "master" => Some(due.master.as_str()),
+        "time" => Some(time.as_str()),
+        "address" => Some(address),
+        _ => None,
+    });
+    let mut text = join(&pieces, true);
+    if text.is_empty() {
+        text = join(&pieces, false);
+    }
     let limit = text_limit(channel);
     if text.chars().count() <= limit {
         text
@@ -364,6 +449,42 @@ mod tests {
     }
 
     #[test]
+    fn a_longer_reminder_closes_when_the_next_shorter_moment_comes() {
+        assert_eq!(
+            ReminderOffset::Week.next_shorter(),
+            Some(ReminderOffset::Day)
+        );
+        assert_eq!(
+            ReminderOffset::Day.next_shorter(),
+            Some(ReminderOffset::FourHours)
+        );
+        assert_eq!(
+            ReminderOffset::FourHours.next_shorter(),
+            Some(ReminderOffset::Hour)
+        );
+        assert_eq!(ReminderOffset::Hour.next_shorter(), None);
+        let start = at(10_000_000);
+        let made = at(0);
+        let due_at = |before: i64| {
+            ReminderOffset::ALL
+                .into_iter()
+                .filter(|o| is_due(*o, start, made, at(10_000_000 - before)))
+                .collect::<Vec<_>>()
+        };
+        // Exactly one offset is due at any moment before the start, at most a week ahead.
+        assert_eq!(due_at(1_800), [ReminderOffset::Hour]);
+        assert_eq!(due_at(3_600), [ReminderOffset::Hour]);
+        assert_eq!(due_at(3_601), [ReminderOffset::FourHours]);
+        assert_eq!(due_at(5 * 3_600), [ReminderOffset::Day]);
+        assert_eq!(due_at(4 * 3_600), [ReminderOffset::FourHours]);
+        assert_eq!(due_at(86_400), [ReminderOffset::Day]);
+        assert_eq!(due_at(86_401), [ReminderOffset::Week]);
+        assert_eq!(due_at(7 * 86_400), [ReminderOffset::Week]);
+        assert!(due_at(7 * 86_400 + 1).is_empty());
+        assert!(due_at(0).is_empty());
+    }
+
+    #[test]
     fn unknown_placeholders_are_found_and_other_braces_are_text() {
         assert!(
             unknown_placeholders("{client_name}, {time} {service} {master} {address}").is_empty()
@@ -424,11 +545,96 @@ mod tests {
             "Анна: Стрижка, Ольга, 05.11.2026 09:00, []"
         );
         let long = render(&"я{client_name}".repeat(200), &due, Channel::Sms);
-        assert_eq!(long.chars().count(), SMS_TEXT_LIMIT);
+        assert_eq!(long.chars().count(), text_limit(Channel::Sms));
         assert!(long.ends_with('…'));
         assert_eq!(
             dedupe_key(AppointmentId(3), ReminderOffset::Day),
             "reminder:3:1d"
+        );
+    }
+
+    fn due_of(client_name: &str, master: &str, address: Option<&str>) -> DueReminder {
+        DueReminder {
+            appointment_id: AppointmentId(3),
+            client_id: ClientId(4),
+            client_name: client_name.into(),
+            consent: true,
+            contact: Some("77".into()),
+            service: "Стрижка".into(),
+            master: master.into(),
+            starts_at: at(1_000_000),
+            local_start: LocalTime {
+                year: 2026,
+                month: 11,
+                day: 5,
+                hour: 9,
+                minute: 0,
+            },
+            address: address.map(str::to_owned),
+            created_at: at(0),
+        }
+    }
+
+    #[test]
+    fn rendering_reads_the_template_once_and_never_expands_a_value() {
+        let due = due_of("{master}", "{client_name} {address}", Some("{service}"));
+        assert_eq!(
+            render(
+                "{client_name} / {master} / {address} / {service}",
+                &due,
+                Channel::Telegram
+            ),
+            "{master} / {client_name} {address} / {service} / Стрижка"
+        );
+        // Unknown names and stray braces stay text; a placeholder right after a brace works.
+        let plain = due_of("Анна", "Ольга", Some("Тверская, 1"));
+        assert_eq!(
+            render(
+                "{{client_name}} {name} { {master}",
+                &plain,
+                Channel::Telegram
+            ),
+            "{Анна} {name} { Ольга"
+        );
+    }
+
+    #[test]
+    fn an_empty_address_leaves_out_its_sentence() {
+        let template = "{client_name}, ждём вас завтра, {time}, на «{service}». Мастер: {master}. \
+                        Адрес: {address}.";
+        let with = due_of("Анна", "Ольга", Some("Тверская, 1"));
+        assert_eq!(
+            render(template, &with, Channel::Telegram),
+            "Анна, ждём вас завтра, 05.11.2026 09:00, на «Стрижка». Мастер: Ольга. Адрес: Тверская, 1."
+        );
+        let without = due_of("Анна", "Ольга", None);
+        let text = render(template, &without, Channel::Telegram);
+        assert_eq!(
+            text,
+            "Анна, ждём вас завтра, 05.11.2026 09:00, на «Стрижка». Мастер: Ольга."
+        );
+        assert!(!text.contains("Адрес"));
+        // Also in the middle, and across a line break; the other sentences stay.
+        assert_eq!(
+            render(
+                "Адрес: {address}. Мастер: {master}!\nЖдём вас {time}",
+                &without,
+                Channel::Telegram
+            ),
+            "Мастер: Ольга!\nЖдём вас 05.11.2026 09:00"
+        );
+        assert_eq!(
+            render(
+                "Ждём вас\nпо адресу {address}\n{time}",
+                &without,
+                Channel::Telegram
+            ),
+            "Ждём вас\n05.11.2026 09:00"
+        );
+        // A template of one sentence keeps its text; the empty value renders as nothing.
+        assert_eq!(
+            render("{time}, адрес: {address}", &without, Channel::Telegram),
+            "05.11.2026 09:00, адрес:"
         );
     }
 }

@@ -14,8 +14,9 @@ pub trait ReminderRepository {
     fn save_rules(&self, rules: &[ReminderRule]) -> Result<(), RepoError>;
 
     /// Up to `limit` appointments, earliest start first, whose reminder at `offset` is due at
-    /// `now` and not yet recorded: status `scheduled`, start in `(now, now + offset]`, made at
-    /// or before `start - offset`; with the client's consent and address on `channel`.
+    /// `now` and not yet recorded: status `scheduled`, start in
+    /// `(now + next shorter offset, now + offset]` (the next shorter offset is 0 for 1 h), made
+    /// at or before `start - offset`; with the client's consent and address on `channel`.
     fn due(
         &self,
         offset: ReminderOffset,
@@ -25,8 +26,10 @@ pub trait ReminderRepository {
     ) -> Result<Vec<DueReminder>, RepoError>;
 
     /// Records the reminders in one transaction: per reminder a row unique per appointment and
-    /// offset and, for a queued one, its delivery (enqueued by its dedupe key). Returns, in
-    /// order, whether each was recorded by this call (`false`: another run recorded it first).
+    /// offset and, for a queued one, its delivery (enqueued by its dedupe key), each only while
+    /// the appointment is still `scheduled` (checked in the same transaction). Returns, in
+    /// order, whether each was recorded by this call (`false`: another run recorded it first,
+    /// or the appointment was cancelled, completed or marked no-show meanwhile).
     fn record(&self, sends: &[ReminderSend], at: Timestamp) -> Result<Vec<bool>, RepoError>;
 }
 

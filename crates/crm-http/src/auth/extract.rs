@@ -259,3 +259,55 @@ pub fn verify_init_data(
     )
     .map_err(|e| ApiError::unauthorized(e.code(), e.to_string()))
 }
+
+/// A caller that may be a staff member or a Mini App client, for routes both may call (such as
+/// `POST /api/v1/admin/news/track`). A valid staff token makes it [`StaffOrClient::Staff`];
+/// otherwise the Mini App's credentials are checked, and their failure is the answer. It is
+/// resolved before the request body is read, so a caller with no valid credentials gets a 401
+/// whatever the body holds.
+#[derive(Debug, Clone)]
+pub enum StaffOrClient {
+    /// A staff member with a staff token.
+    Staff(StaffUser),
+    /// A Mini App client (client token or `tma <initData>`).
+    Client(AppUser),
+}
+
+impl FromRequest for StaffOrClient {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let app = AppUser::from_request(&req, payload);
+        Box::pin(async move {
+            match staff_user(req).await {
+                Ok(staff) => Ok(StaffOrClient::Staff(staff)),
+                Err(_) => Ok(StaffOrClient::Client(app.await?)),
+            }
+        })
+    }
+}
+
+impl paperclip::v2::schema::Apiv2Schema for StaffOrClient {}
+
+impl paperclip::actix::OperationModifier for StaffOrClient {
+    fn update_parameter(_op: &mut paperclip::v2::models::DefaultOperationRaw) {}
+
+    fn update_definitions(
+        _map: &mut std::collections::BTreeMap<String, paperclip::v2::models::DefaultSchemaRaw>,
+    ) {
+    }
+
+    fn update_security(op: &mut paperclip::v2::models::DefaultOperationRaw) {
+        StaffUser::update_security(op);
+        AppUser::update_security(op);
+    }
+
+    fn update_security_definitions(
+        map: &mut std::collections::BTreeMap<String, paperclip::v2::models::SecurityScheme>,
+    ) {
+        StaffUser::update_security_definitions(map);
+        AppUser::update_security_definitions(map);
+    }
+}

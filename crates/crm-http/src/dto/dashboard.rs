@@ -82,6 +82,33 @@ pub struct AppointmentsSummary {
     pub no_show: ComparedCount,
     /// Cancelled.
     pub cancelled: ComparedCount,
+    /// Minutes booked with masters: appointments not cancelled (no-shows hold the time too).
+    pub booked_minutes: ComparedCount,
+    /// Minutes of the masters' planned shifts starting in the period.
+    pub shift_minutes: ComparedCount,
+    /// Utilisation: booked minutes ÷ shift minutes, in percent.
+    pub utilisation_percent: ComparedRateResponse,
+    /// No-show rate: no-shows ÷ (completed + no-shows), in percent.
+    pub no_show_rate_percent: ComparedRateResponse,
+}
+
+/// A rate in percent (one decimal) for the period and the previous comparable period; null
+/// where there was nothing to measure (a zero base).
+#[derive(Debug, Clone, Serialize, Apiv2Schema)]
+pub struct ComparedRateResponse {
+    /// This period.
+    pub current: Option<f64>,
+    /// The previous comparable period.
+    pub previous: Option<f64>,
+}
+
+impl From<crm_analytics::model::ComparedRate> for ComparedRateResponse {
+    fn from(r: crm_analytics::model::ComparedRate) -> Self {
+        Self {
+            current: r.current,
+            previous: r.previous,
+        }
+    }
 }
 
 /// The dashboard summary: "Сегодня" by default.
@@ -132,6 +159,10 @@ impl From<Summary> for SummaryResponse {
                 completed: s.appointments_completed.into(),
                 no_show: s.appointments_no_show.into(),
                 cancelled: s.appointments_cancelled.into(),
+                booked_minutes: s.appointments_booked_minutes.into(),
+                shift_minutes: s.shift_minutes.into(),
+                utilisation_percent: s.utilisation.into(),
+                no_show_rate_percent: s.no_show_rate.into(),
             },
         }
     }

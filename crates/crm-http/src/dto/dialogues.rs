@@ -21,7 +21,8 @@ pub struct AppMessageRequest {
 pub struct ReplyRequest {
     /// Channel to send through (the client needs an address on it).
     pub channel: Channel,
-    /// Text, within the channel's limit (Telegram 4096, others 10000 characters).
+    /// Text, within the channel's limit in characters: telegram 4096, vk 4096, max 4000,
+    /// facebook 2000, instagram 1000, sms 670, app_push 1000, email 10000.
     pub text: String,
 }
 
@@ -31,7 +32,8 @@ pub struct ReplyRequest {
 pub struct GroupSendRequest {
     /// Channel.
     pub channel: Channel,
-    /// Text, within the channel's limit (advertising: the opt-out footer counts too).
+    /// Text, within the channel's limit (advertising: the opt-out footer counts too); a client
+    /// whose text with `{name}`/`{balance}` filled in is over it is skipped as `too_long`.
     pub text: String,
     /// `advertising` (default: personal data + marketing + the channel's consent) or
     /// `transactional` (personal data only).
@@ -207,11 +209,16 @@ pub struct MessagePage {
     pub limit: u32,
     /// Offset used.
     pub offset: u64,
+    /// The id to pass as `before` for the next page: the last row's id when the page is
+    /// full (more may follow); absent on the last page.
+    pub next_before: Option<i64>,
 }
 
 impl From<Page<Message>> for MessagePage {
     fn from(page: Page<Message>) -> Self {
+        let full = page.items.len() >= usize::try_from(page.limit).unwrap_or(usize::MAX);
         Self {
+            next_before: page.items.last().filter(|_| full).map(|m| m.id.get()),
             total: page.total,
             limit: page.limit,
             offset: page.offset,
@@ -242,9 +249,12 @@ pub struct RegistryQuery {
     pub client_id: Option<i64>,
     /// `true`: only unanswered conversations (each client's latest message from them).
     pub unanswered: Option<bool>,
+    /// Keyset paging: a message id; only messages strictly older than it in the registry's
+    /// order (newest first, then by id) — pass the previous page's `next_before`.
+    pub before: Option<i64>,
     /// Page size (1–500, default 50).
     pub limit: Option<u32>,
-    /// Offset.
+    /// Offset (at most 10000; page deeper with `before`).
     pub offset: Option<u64>,
 }
 
@@ -252,9 +262,12 @@ pub struct RegistryQuery {
 #[derive(Debug, Default, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationQuery {
+    /// Keyset paging: a message id; only messages strictly older than it — pass the
+    /// previous page's `next_before`.
+    pub before: Option<i64>,
     /// Page size (1–500, default 50).
     pub limit: Option<u32>,
-    /// Offset.
+    /// Offset (at most 10000; page deeper with `before`).
     pub offset: Option<u64>,
 }
 
@@ -274,6 +287,9 @@ pub struct SkippedResponse {
     pub no_contact: u64,
     /// Advertising over the touch-frequency cap.
     pub capped: u64,
+    /// The text with the client's name and balance filled in (and, for advertising, the
+    /// opt-out footer) is over the channel's limit.
+    pub too_long: u64,
 }
 
 /// What a group send did.
@@ -299,6 +315,7 @@ impl From<GroupSendReport> for GroupSendResponse {
                 no_consent: r.skipped_no_consent,
                 no_contact: r.skipped_no_contact,
                 capped: r.skipped_capped,
+                too_long: r.skipped_too_long,
             },
         }
     }

@@ -160,6 +160,10 @@ pub struct NewsUpdateRequest {
     /// Publish time of a published post (null = now).
     #[serde(default, deserialize_with = "double_option")]
     pub publish_at: Option<Option<Timestamp>>,
+    /// The `version` the change was made from: written only while the post is still at it
+    /// (else 409 `version_conflict`); absent, the change is written regardless.
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 impl From<NewsUpdateRequest> for NewsPatch {
@@ -172,6 +176,7 @@ impl From<NewsUpdateRequest> for NewsPatch {
             status: r.status.map(Into::into),
             pinned: r.pinned,
             publish_at: r.publish_at,
+            version: r.version,
         }
     }
 }
@@ -260,6 +265,8 @@ pub struct NewsResponse {
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
+    /// 1 when created, one more on every change; send it back with an edit to guard it.
+    pub version: i64,
 }
 
 impl NewsResponse {
@@ -277,6 +284,7 @@ impl NewsResponse {
             publish_at: post.publish_at,
             created_at: post.created_at,
             updated_at: post.updated_at,
+            version: post.version,
         }
     }
 }
@@ -450,7 +458,7 @@ pub struct NewsEventsFigures {
     pub purchase: EventFiguresResponse,
 }
 
-/// A post's statistics; rates are fractions (0–1 in a normal funnel) with 4 decimals.
+/// A post's statistics; rates are fractions from 0 to 1 with 4 decimals.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct NewsStatsResponse {
     /// The post.
@@ -459,15 +467,18 @@ pub struct NewsStatsResponse {
     pub window_days: u32,
     /// Per event kind.
     pub events: NewsEventsFigures,
-    /// Distinct purchasers: actors of purchase events and clients with an attributed purchase.
+    /// Distinct purchasers: clients with an attributed purchase, and actors of a purchase
+    /// event naming no operation reported within the window after their first touch.
     pub purchasers: u64,
-    /// Unique clickers / unique viewers.
+    /// Unique viewers who clicked / unique viewers.
     pub view_to_click: f64,
-    /// Purchasers / unique clickers.
+    /// Unique purchasers who clicked / unique clickers.
     pub click_to_purchase: f64,
-    /// Purchasers / unique viewers.
+    /// Unique purchasers who viewed / unique viewers.
     pub view_to_purchase: f64,
-    /// Purchases attributed to the post, each once.
+    /// Purchases attributed to the post, each once: a client's purchases within
+    /// `window_days` after their first view, transition or click (a purchase named by a
+    /// purchase event counts only so).
     pub purchases: u64,
     /// Their net total (refunds deducted).
     pub revenue: Money,

@@ -38,6 +38,17 @@ impl From<AppointmentError> for ApiError {
                 "slot_taken",
                 "The employee already has an appointment at this time.",
             ),
+            AppointmentError::ClientBusy => ApiError::new(
+                StatusCode::CONFLICT,
+                "client_busy",
+                "The client already has another appointment at this time.",
+            ),
+            AppointmentError::NotStarted => ApiError::new(
+                StatusCode::CONFLICT,
+                "appointment_not_started",
+                "The appointment has not started yet; it can be completed or marked a no-show \
+                 only from its start.",
+            ),
             e @ AppointmentError::InvalidTransition { .. } => ApiError::new(
                 StatusCode::CONFLICT,
                 "invalid_status_transition",

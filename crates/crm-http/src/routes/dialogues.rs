@@ -22,7 +22,7 @@ use crm_comms::campaigns::Purpose;
 use crm_comms::dialogues::{
     DialogueError, GroupRecipients, GroupSend, MessageFilter, MessageSource, Reply,
 };
-use crm_core::{ClientId, FieldError, Role, Timestamp, Validation};
+use crm_core::{ClientId, FieldError, MessageId, Role, Timestamp, Validation};
 use crm_staff::roster::ports::BusinessTimezone;
 use paperclip::actix::{api_v2_operation, web, CreatedJson};
 
@@ -66,6 +66,16 @@ impl From<DialogueError> for ApiError {
                 "The group send has no recipients: give client_ids or a segment that matches \
                  clients.",
             ),
+            DialogueError::IdempotencyKeyReused => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request.",
+            ),
+            DialogueError::GroupSendInProgress => ApiError::new(
+                StatusCode::CONFLICT,
+                "group_send_in_progress",
+                "The group send with this Idempotency-Key is still being queued; retry shortly.",
+            ),
             DialogueError::Validation(errors) => ApiError::validation(errors),
             DialogueError::Repo(e) => e.into(),
         }
@@ -97,6 +107,25 @@ async fn app_message(
         .map_err(ApiError::from)?
         .map_err(ApiError::from)?;
     Ok(CreatedJson(stored.into()))
+}
+
+/// The deepest `offset` of the registry and of a conversation: deeper pages go by `before`.
+pub const MAX_OFFSET: u64 = 10_000;
+
+/// Checks the keyset paging of a query: `offset` at most [`MAX_OFFSET`], `before` a positive id.
+fn check_paging(offset: Option<u64>, before: Option<i64>, v: &mut Validation) {
+    if offset.is_some_and(|o| o > MAX_OFFSET) {
+        v.add(
+            "offset",
+            format!(
+                "at most {MAX_OFFSET}; page deeper with `before` (the previous page's \
+                 `next_before`)"
+            ),
+        );
+    }
+    if before.is_some_and(|id| id <= 0) {
+        v.add("before", "must be a positive message id");
+    }
 }
 
 /// Parses an RFC 3339 instant of the query.
@@ -134,6 +163,11 @@ fn day_bounds(raw: &str, tz: &str) -> Result<(Timestamp, Timestamp), FieldError>
 /// `from`/`to`, `name` (part of the client's full name, case-insensitive, Cyrillic too),
 /// `status`, `channel`, `direction`, `client_id`, and `unanswered=true` (each client whose
 /// last message has no reply: their latest message).
+/// Paging: `limit` and `offset` (at most 10000; deeper → 422 naming `offset`), or keyset with
+/// `before` (a message id: only the messages strictly older than it, newest first); each
+/// page's `next_before` (the last row's id when the page is full) is the next page's
+/// `before`, which keeps deep pages as fast as the first. `total` counts every matching
+/// message whatever the cursor. An unknown `before` id → 422.
 #[api_v2_operation(tags(Dialogues))]
 async fn registry(
     _staff: StaffUser,
@@ -151,6 +185,7 @@ async fn registry(
     if query.date.is_some() && (query.from.is_some() || query.to.is_some()) {
         v.add("date", "give a date or a from/to period, not both");
     }
+    check_paging(query.offset, query.before, &mut v);
     v.finish().map_err(ApiError::validation)?;
     if let Some(date) = query.date {
         let zone = state.roster.timezone.clone();
@@ -168,6 +203,7 @@ async fn registry(
         direction: query.direction.map(Into::into),
         client_id: query.client_id.map(ClientId),
         unanswered: query.unanswered.unwrap_or(false),
+        before: query.before.map(MessageId),
     };
     let dialogues = state.dialogues();
     let found = web::block(move || dialogues.list(filter, page)).await??;
@@ -175,6 +211,8 @@ async fn registry(
 }
 
 /// One client's whole conversation (both directions, every channel), newest first.
+/// Paging as the registry's: `limit` and `offset` (at most 10000), or `before` (a message id:
+/// only the messages strictly older than it) with each page's `next_before`.
 #[api_v2_operation(tags(Dialogues))]
 async fn conversation(
     _staff: StaffUser,
@@ -183,9 +221,13 @@ async fn conversation(
     query: web::Query<ConversationQuery>,
 ) -> Result<web::Json<MessagePage>, ApiError> {
     let page = page_request(query.limit, query.offset).map_err(ApiError::validation)?;
+    let mut v = Validation::new();
+    check_paging(query.offset, query.before, &mut v);
+    v.finish().map_err(ApiError::validation)?;
     let client = ClientId(path.client_id);
+    let before = query.before.map(MessageId);
     let dialogues = state.dialogues();
-    let found = web::block(move || dialogues.conversation(client, page)).await??;
+    let found = web::block(move || dialogues.conversation(client, before, page)).await??;
     Ok(web::Json(found.into()))
 }
 
@@ -219,15 +261,20 @@ async fn reply(
 /// Sends one message to a list of clients (`client_ids`, every id must exist) or a segment
 /// (`segment`: tags, levels, traffic channels, spend, ...), through the delivery queue. Each
 /// client is queued or skipped for lack of consent (advertising: personal data, marketing and
-/// the channel's own consent; transactional: personal data), of an address on the channel, or
-/// (advertising) over the touch-frequency cap. No recipients → 422 `no_recipients`.
+/// the channel's own consent; transactional: personal data), of an address on the channel,
+/// (advertising) over the touch-frequency cap, or because the text with the client's `{name}`
+/// and `{balance}` filled in is over the channel's limit (`too_long`). No recipients → 422
+/// `no_recipients`. An `Idempotency-Key` makes a retry answer the first outcome and send
+/// nothing again; the key with another body → 409 `idempotency_key_reused`.
 #[api_v2_operation(tags(Dialogues))]
 async fn send_group(
+    req: HttpRequest,
     staff: StaffUser,
     state: web::Data<AppState>,
     body: Body<GroupSendRequest>,
 ) -> Result<CreatedJson<GroupSendResponse>, ApiError> {
     staff.require(Role::manages_business, "send group messages")?;
+    let key = idempotency_key(&req)?;
     let body = body.into_inner();
     let recipients = match (body.client_ids, body.segment) {
         (Some(_), Some(_)) => {
@@ -248,7 +295,7 @@ async fn send_group(
     };
     let author = staff.employee_id;
     let dialogues = state.dialogues();
-    let report = web::block(move || dialogues.send_group(send, author)).await??;
+    let report = web::block(move || dialogues.send_group(send, author, key)).await??;
     Ok(CreatedJson(report.into()))
 }
 

@@ -53,6 +53,18 @@ impl From<FeedbackError> for ApiError {
                 "appointment_id",
                 "unknown appointment",
             ),
+            FeedbackError::AppointmentNotRateable { status } => ApiError::on_field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "appointment_not_rateable",
+                "Only a completed appointment, or a scheduled one whose start has passed, can \
+                 be rated.",
+                "appointment_id",
+                match status {
+                    "cancelled" => "the appointment was cancelled",
+                    "no_show" => "the client did not come to the appointment",
+                    _ => "the appointment has not started yet",
+                },
+            ),
             FeedbackError::OperationNotFound => ApiError::on_field(
                 StatusCode::NOT_FOUND,
                 "operation_not_found",

@@ -7,6 +7,7 @@
 //! also accepts the Mini App's credentials (a client token or `tma <initData>`): the event is
 //! then the signed-in client's, like `POST /api/v1/app/news/track`.
 
+use crate::auth::extract::StaffOrClient;
 use crate::auth::{AppUser, StaffUser};
 use crate::body::Body;
 use crate::dto::common::page_request;
@@ -17,7 +18,6 @@ use crate::dto::news::{
 };
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::{FromRequest, HttpRequest};
 use crm_comms::news::{NewsError, Reporter, TrackRequest};
 use crm_core::{Actor, NewsPostId, Role};
 use paperclip::actix::{api_v2_operation, web, CreatedJson};
@@ -32,6 +32,14 @@ impl From<NewsError> for ApiError {
                 ApiError::not_found("client_not_found", "No client with this id.")
             }
             NewsError::Forbidden(message) => ApiError::forbidden(message),
+            NewsError::VersionConflict { current } => ApiError::new(
+                actix_web::http::StatusCode::CONFLICT,
+                "version_conflict",
+                format!(
+                    "The news post was changed by someone else meanwhile (now version \
+                     {current}); reload it and retry."
+                ),
+            ),
             NewsError::Validation(errors) => ApiError::validation(errors),
             NewsError::Storage(e) => e.into(),
         }
@@ -73,7 +81,8 @@ async fn create_news(
 /// Changes a post: absent fields are kept, `image_url: null` removes the image. `status`
 /// may move between draft, published and archived in any direction: publishing sets the
 /// publish time (given, or now), back to draft clears it, archiving takes the post out of the
-/// feed and keeps it.
+/// feed and keeps it. Every change raises `version`; a body with the `version` it was made
+/// from is written only while the post is still at it (else 409 `version_conflict`).
 #[api_v2_operation(tags(News))]
 async fn update_news(
     staff: StaffUser,
@@ -130,17 +139,13 @@ async fn record(
 /// must be in the feed now. A `purchase` may name its `operation_id`, a purchase of that client.
 #[api_v2_operation(tags(News))]
 async fn track_news(
-    staff: Option<StaffUser>,
-    req: HttpRequest,
+    caller: StaffOrClient,
     state: web::Data<AppState>,
     body: Body<NewsTrackRequest>,
 ) -> Result<CreatedJson<NewsEventResponse>, ApiError> {
-    let reporter = match staff {
-        Some(staff) => Reporter::Staff(staff.employee_id),
-        None => {
-            let user = AppUser::extract(&req).await?;
-            Reporter::Client(user.client_id)
-        }
+    let reporter = match caller {
+        StaffOrClient::Staff(staff) => Reporter::Staff(staff.employee_id),
+        StaffOrClient::Client(user) => Reporter::Client(user.client_id),
     };
     record(&state, body.into_inner(), reporter).await
 }

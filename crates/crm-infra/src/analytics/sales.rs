@@ -4,7 +4,8 @@
 //! Every period condition is a range on an indexed BIGINT millisecond column; series group by
 //! a CTE of the bucket bounds the service computed (integers and `YYYY-MM-DD` dates we made,
 //! so inlining them is safe), one query per figure family, never one per bucket or client.
-//! The indexes behind them are in `migrations/2026-11-24-000016_sales_analytics`.
+//! The indexes behind them are in `migrations/2026-11-24-000016_sales_analytics` (and
+//! `..._000030_shifts_by_start` for utilisation).
 
 use super::{bought_between, rollups, SqliteAnalytics};
 use crate::error::map_diesel_error;
@@ -82,6 +83,8 @@ struct StatusRow {
     status: String,
     #[diesel(sql_type = BigInt)]
     n: i64,
+    #[diesel(sql_type = BigInt)]
+    m: i64,
 }
 
 #[derive(QueryableByName)]
@@ -158,9 +161,14 @@ pub(crate) const POINTS_SQL: &str = "SELECT \
 pub(crate) const CERTIFICATES_SQL: &str = "SELECT COUNT(*) AS a, COALESCE(SUM(price), 0) AS b \
      FROM certificates WHERE issued_at >= ?1 AND issued_at < ?2";
 
-/// Appointments starting in the range by status.
-pub(crate) const APPOINTMENTS_SQL: &str = "SELECT status, COUNT(*) AS n FROM appointments \
+/// Appointments starting in the range by status, with their booked minutes (`m`).
+pub(crate) const APPOINTMENTS_SQL: &str = "SELECT status, COUNT(*) AS n, \
+     COALESCE(SUM(ends_at - starts_at), 0) / 60000 AS m FROM appointments \
      WHERE starts_at >= ?1 AND starts_at < ?2 GROUP BY status";
+
+/// Minutes of the planned shifts starting in the range.
+pub(crate) const SHIFT_MINUTES_SQL: &str = "SELECT COALESCE(SUM(ends_at - starts_at), 0) / 60000 \
+     AS n FROM shifts WHERE starts_at >= ?1 AND starts_at < ?2";
 
 fn failed(e: diesel::result::Error) -> RepoError {
     map_diesel_error(e)
@@ -364,8 +372,14 @@ impl SalesFigures for SqliteAnalytics {
             .bind::<BigInt, _>(appointments_range.to.unix_millis())
             .load(&mut conn)
             .map_err(failed)?;
-        let mut appointments = AppointmentCounts::default();
+        let mut appointments = AppointmentCounts {
+            shift_minutes: count(&mut conn, SHIFT_MINUTES_SQL, appointments_range)?,
+            ..AppointmentCounts::default()
+        };
         for row in statuses {
+            if row.status != "cancelled" {
+                appointments.booked_minutes += row.m;
+            }
             match row.status.as_str() {
                 "scheduled" => appointments.scheduled = row.n,
                 "completed" => appointments.completed = row.n,

@@ -229,6 +229,21 @@ fn seeded() -> (tempfile::TempDir, Database) {
             ),
         );
     }
+    // Shifts: 9 h on 1 November (Moscow), 6 h on 31 October (the previous period).
+    for (date, from, to) in [
+        ("2026-11-01", "2026-11-01T06:00:00Z", "2026-11-01T15:00:00Z"),
+        ("2026-10-31", "2026-10-31T06:00:00Z", "2026-10-31T12:00:00Z"),
+    ] {
+        exec(
+            &db,
+            &format!(
+                "INSERT INTO shifts (employee_id, shift_date, start_time, end_time, starts_at, \
+                 ends_at, created_at) VALUES (1, '{date}', '09:00', '18:00', {}, {}, 0)",
+                ms(from),
+                ms(to)
+            ),
+        );
+    }
     for (kind, quantity, cost, at) in [
         ("receipt", 2_500, "10001", "2026-11-01T21:30:00Z"),
         ("receipt", 1_000, "NULL", "2026-11-01T21:30:00Z"),
@@ -308,6 +323,19 @@ fn the_summary_sums_the_local_period_exactly() {
     assert_eq!(s.appointments_scheduled.current, 1);
     assert_eq!(s.appointments_no_show.current, 1);
     assert_eq!(s.appointments_completed.previous, 1);
+    // Booked: the scheduled and the no-show hour (120 min) of 540 shift minutes; before: the
+    // completed hour of 360.
+    assert_eq!(
+        (
+            s.appointments_booked_minutes.current,
+            s.shift_minutes.current
+        ),
+        (120, 540)
+    );
+    assert_eq!(s.utilisation.current, Some(22.2));
+    assert_eq!(s.utilisation.previous, Some(16.7));
+    assert_eq!(s.no_show_rate.current, Some(100.0));
+    assert_eq!(s.no_show_rate.previous, Some(0.0));
 }
 
 #[test]

@@ -3,8 +3,9 @@
 //!
 //! A booking is one `BEGIN IMMEDIATE` transaction that checks the employee's shifts (index
 //! `shifts_by_employee_time`) and their scheduled appointments (index
-//! `appointments_by_employee`) before inserting the appointment and its first status change,
-//! so of two concurrent bookings of one slot exactly one is stored. A status change is an
+//! `appointments_by_employee`), then the client's scheduled appointments with any master (index
+//! `appointments_by_client`), before inserting the appointment and its first status change, so
+//! of two concurrent bookings of one slot (or of one client) exactly one is stored. A status change is an
 //! `UPDATE … WHERE status = <the status read>` and an appended `appointment_status_changes` row
 //! in one transaction. Lists join clients, products and employees in the same query; local days
 //! are computed in the business timezone of `system_settings`.
@@ -366,6 +367,18 @@ impl AppointmentRepository for SqliteAppointmentRepository {
                 .get_result(conn)?;
             if clashes > 0 {
                 return Ok(InsertOutcome::SlotTaken);
+            }
+            // The client cannot be in two places at once: no other scheduled appointment of
+            // theirs, with any master, may overlap (index `appointments_by_client`).
+            let client_clashes: i64 = appointments::table
+                .filter(appointments::client_id.eq(record.client_id.get()))
+                .filter(appointments::starts_at.lt(end))
+                .filter(appointments::ends_at.gt(start))
+                .filter(appointments::status.eq(AppointmentStatus::Scheduled.code()))
+                .select(count_star())
+                .get_result(conn)?;
+            if client_clashes > 0 {
+                return Ok(InsertOutcome::ClientBusy);
             }
             let at = record.created_at.unix_millis();
             let actor = record.created_by.to_string();

@@ -142,7 +142,52 @@ fn booking_checks_the_shift_and_overlaps_in_the_transaction() {
             at: at(T0 - 10 * MINUTE),
         })
         .unwrap());
-    booked(repo.insert(&record(2, 1, 1, T0, 45)).unwrap());
+    // (Client 2 is busy with employee 2 at that time; client 1 takes the slot again.)
+    booked(repo.insert(&record(1, 1, 1, T0, 45)).unwrap());
+}
+
+#[test]
+fn a_client_cannot_be_booked_twice_at_one_time_with_any_master() {
+    let (_dir, db, repo) = seeded();
+    let first = booked(repo.insert(&record(1, 1, 1, T0, 45)).unwrap());
+    // The same client with another master, overlapping in any way: refused, nothing written.
+    for (start, minutes) in [
+        (T0, 45),
+        (T0 - 30 * MINUTE, 45),
+        (T0 + 30 * MINUTE, 45),
+        (T0 + 10 * MINUTE, 10),
+    ] {
+        assert_eq!(
+            repo.insert(&record(1, 1, 2, start, minutes)).unwrap(),
+            InsertOutcome::ClientBusy
+        );
+    }
+    assert_eq!(count(&db, "appointments"), 1);
+    assert_eq!(count(&db, "appointment_status_changes"), 1);
+    // Touching ends are free; another client is free at the same time with the other master.
+    booked(repo.insert(&record(1, 1, 2, T0 + 45 * MINUTE, 45)).unwrap());
+    booked(repo.insert(&record(2, 1, 2, T0, 45)).unwrap());
+    // Once the first one is cancelled, the client may be booked at that time again.
+    assert!(repo
+        .change_status(&StatusUpdate {
+            id: first.id,
+            from: AppointmentStatus::Scheduled,
+            to: AppointmentStatus::Cancelled,
+            actor: Actor::Client(ClientId(1)),
+            reason: None,
+            at: at(T0 - 10 * MINUTE),
+        })
+        .unwrap());
+    exec(
+        &db,
+        "UPDATE appointments SET status = 'completed' WHERE client_id = 2",
+    );
+    booked(repo.insert(&record(1, 1, 2, T0 - 45 * MINUTE, 45)).unwrap());
+    assert_eq!(
+        repo.insert(&record(1, 1, 1, T0 - 30 * MINUTE, 30)).unwrap(),
+        InsertOutcome::ClientBusy
+    );
+    assert_eq!(count(&db, "appointments"), 4);
 }
 
 #[test]
@@ -420,6 +465,14 @@ fn every_list_filter_and_check_uses_an_index() {
     assert!(
         overlap.contains("appointments_by_employee_status"),
         "{overlap}"
+    );
+    let client_overlap = plan(
+        "SELECT COUNT(*) FROM appointments WHERE client_id = 1 AND starts_at < 6 \
+         AND ends_at > 5 AND status = 'scheduled'",
+    );
+    assert!(
+        client_overlap.contains("appointments_by_client_status"),
+        "{client_overlap}"
     );
     let history =
         plan("SELECT * FROM appointment_status_changes WHERE appointment_id = 1 ORDER BY id");

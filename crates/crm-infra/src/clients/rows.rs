@@ -170,7 +170,7 @@ impl<'a> ClientWrite<'a> {
         Self {
             full_name: &profile.full_name,
             // SQLite's LIKE folds ASCII only; the Unicode lower case makes Cyrillic searchable.
-            search_name: profile.full_name.to_lowercase(),
+            search_name: crm_core::search_key(&profile.full_name),
             phone: profile.phone.as_ref().map(Phone::as_str),
             telegram_id: profile.telegram_id.map(TelegramId::get),
             telegram_username: profile.telegram_username.as_deref(),

@@ -6,12 +6,13 @@
 //! `deliveries` row are written together, the delivery first (`ON CONFLICT (dedupe_key) DO
 //! NOTHING`, so a retried request writes nothing), then the message linked to it; from then
 //! on the `messages_follow_delivery` trigger copies every status change of the delivery onto
-//! the message in the delivery's own transaction. The registry is one boxed query over
-//! `messages` joined to `clients`, ordered by `(created_at, id)` descending; each single filter
-//! has an index leading with its column, the name filter finds clients by `search_name` and
-//! their messages through `messages_by_client`, and "unanswered" goes through the partial
-//! `dialogues_unanswered` index to each conversation's latest inbound message.
+//! the message in the delivery's own transaction. The registry (see [`registry`]) reads
+//! newest first through the index of its filter and counts from the exact tallies the
+//! `messages_tally_*` triggers keep (per day, status, channel and direction; per client).
 
+#[cfg(test)]
+mod budget_tests;
+mod registry;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -21,19 +22,15 @@ use crate::deliveries::schema::deliveries;
 use crate::error::{corrupt, stored_time, Failure};
 use crm_comms::delivery::NewDelivery;
 use crm_comms::dialogues::model::NewMessage;
-use crm_comms::dialogues::ports::{GroupSendCounts, NewGroupSend};
+use crm_comms::dialogues::ports::{GroupSendCounts, NewGroupSend, StoredGroupSend};
 use crm_comms::dialogues::{
-    ClientContact, DialogueRepository, Direction, Message, MessageFilter, MessageSource,
-    MessageStatus,
+    ClientContact, DialogueRepository, Direction, GroupSendReport, Message, MessageFilter,
+    MessageSource, MessageStatus,
 };
 use crm_core::{Channel, ClientId, EmployeeId, MessageId, Page, PageRequest, RepoError, Timestamp};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
-use diesel::sqlite::Sqlite;
 use schema::{clients, group_sends, messages};
-
-/// Characters that escape `LIKE` wildcards in the name filter.
-const LIKE_ESCAPE: char = '\\';
 
 /// Messages and conversations stored in SQLite. Cheap to clone; shares the database's pool.
 #[derive(Debug, Clone)]
@@ -49,21 +46,35 @@ impl SqliteDialogueRepository {
 }
 
 /// A `messages` row with its client's name.
-#[derive(Debug, Queryable)]
+#[derive(Debug, Queryable, QueryableByName)]
 struct MessageRow {
+    #[diesel(sql_type = BigInt)]
     id: i64,
+    #[diesel(sql_type = BigInt)]
     client_id: i64,
+    #[diesel(sql_type = Text)]
     direction: String,
+    #[diesel(sql_type = Text)]
     channel: String,
+    #[diesel(sql_type = Text)]
     text: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
     author_employee_id: Option<i64>,
+    #[diesel(sql_type = Text)]
     source: String,
+    #[diesel(sql_type = Text)]
     status: String,
+    #[diesel(sql_type = Nullable<Text>)]
     reason: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
     delivery_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
     group_send_id: Option<i64>,
+    #[diesel(sql_type = BigInt)]
     created_at: i64,
+    #[diesel(sql_type = BigInt)]
     updated_at: i64,
+    #[diesel(sql_type = Text)]
     full_name: String,
 }
 
@@ -150,106 +161,6 @@ struct ContactRow {
     consent_personal_data: bool,
     #[diesel(sql_type = Nullable<Text>)]
     address: Option<String>,
-}
-
-/// `%fragment%` with the `LIKE` wildcards of the fragment escaped.
-fn contains_pattern(fragment: &str) -> String {
-    let mut pattern = String::with_capacity(fragment.len() + 2);
-    pattern.push('%');
-    for c in fragment.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push(LIKE_ESCAPE);
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-/// The boxed registry query over `messages` joined to `clients`, whatever it selects.
-type Boxed<'a, ST> = diesel::internal::table_macro::BoxedSelectStatement<
-    'a,
-    ST,
-    diesel::internal::table_macro::FromClause<
-        diesel::helper_types::InnerJoinQuerySource<messages::table, clients::table>,
-    >,
-    Sqlite,
->;
-
-/// Applies the registry filters to a boxed query over `messages` (alone, for the count, or
-/// joined to `clients`, for the page): both share this WHERE.
-macro_rules! filtered {
-    ($query:expr, $filter:expr) => {{
-        let mut q = $query;
-        let filter: &MessageFilter = $filter;
-    if let Some(from) = filter.from {
-        q = q.filter(messages::created_at.ge(from.unix_millis()));
-    }
-    if let Some(to) = filter.to {
-        q = q.filter(messages::created_at.lt(to.unix_millis()));
-    }
-    if let Some(status) = filter.status {
-        q = q.filter(messages::status.eq(status.code()));
-    }
-    if let Some(channel) = filter.channel {
-        q = q.filter(messages::channel.eq(channel.code()));
-    }
-    if let Some(direction) = filter.direction {
-        q = q.filter(messages::direction.eq(direction.code()));
-    }
-    if let Some(client) = filter.client_id {
-        q = q.filter(messages::client_id.eq(client.get()));
-    }
-    if let Some(name) = &filter.name {
-        // `name` is lower-cased by the domain, like `search_name`.
-        // A subquery on `clients` by `search_name`, then their messages by `messages_by_client`.
-        let matching = diesel::dsl::sql::<Bool>(
-            "messages.client_id IN (SELECT c.id FROM clients c WHERE c.search_name LIKE ",
-        )
-        .bind::<Text, _>(contains_pattern(name))
-        .sql(" ESCAPE '\\')");
-        q = q.filter(matching);
-    }
-    if filter.unanswered {
-        // Literal `= 1` so that the partial index `dialogues_unanswered` applies.
-        let latest = diesel::dsl::sql::<Bool>(
-            "messages.id IN (SELECT d.last_inbound_message_id FROM dialogues d \
-             WHERE d.unanswered = 1)",
-        );
-        q = q.filter(latest);
-    }
-    q
-    }};
-}
-
-/// How many messages match `filter`.
-///
-/// Counted on `messages` alone (every message has its client): a covering index answers a
-/// single filter without touching the rows.
-fn count_query(filter: &MessageFilter) -> messages::BoxedQuery<'_, Sqlite, BigInt> {
-    filtered!(
-        messages::table
-            .select(diesel::dsl::count_star())
-            .into_boxed(),
-        filter
-    )
-}
-
-/// One page of the messages matching `filter`, newest first.
-fn page_query(
-    filter: &MessageFilter,
-    page: PageRequest,
-) -> Boxed<'_, <MessageColumns as Expression>::SqlType> {
-    filtered!(
-        messages::table
-            .inner_join(clients::table)
-            .select(MESSAGE_COLUMNS)
-            .into_boxed(),
-        filter
-    )
-    .order((messages::created_at.desc(), messages::id.desc()))
-    .limit(i64::from(page.limit()))
-    .offset(signed(page.offset()))
 }
 
 /// Reads one message with its client's name.
@@ -472,8 +383,13 @@ impl DialogueRepository for SqliteDialogueRepository {
         Ok(stored)
     }
 
-    fn create_group_send(&self, send: &NewGroupSend, at: Timestamp) -> Result<i64, RepoError> {
+    fn create_group_send(
+        &self,
+        send: &NewGroupSend,
+        at: Timestamp,
+    ) -> Result<Option<i64>, RepoError> {
         let mut conn = self.db.conn()?;
+        // A key taken already (a retried or concurrent request) writes nothing.
         let id = diesel::insert_into(group_sends::table)
             .values((
                 group_sends::channel.eq(send.channel.code()),
@@ -481,11 +397,62 @@ impl DialogueRepository for SqliteDialogueRepository {
                 group_sends::text.eq(&send.text),
                 group_sends::created_by.eq(&send.created_by),
                 group_sends::created_at.eq(at.unix_millis()),
+                group_sends::idempotency_key.eq(send.idempotency_key.as_deref()),
+                group_sends::fingerprint.eq(&send.fingerprint),
             ))
+            .on_conflict_do_nothing()
             .returning(group_sends::id)
             .get_result(&mut conn)
+            .optional()
             .map_err(Failure::from)?;
         Ok(id)
+    }
+
+    fn find_group_send(&self, idempotency_key: &str) -> Result<Option<StoredGroupSend>, RepoError> {
+        type Row = (
+            i64,
+            Option<String>,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            Option<i64>,
+        );
+        let mut conn = self.db.conn()?;
+        let row: Option<Row> = group_sends::table
+            .filter(group_sends::idempotency_key.eq(idempotency_key))
+            .select((
+                group_sends::id,
+                group_sends::fingerprint,
+                group_sends::requested,
+                group_sends::queued,
+                group_sends::skipped_no_consent,
+                group_sends::skipped_no_contact,
+                group_sends::skipped_capped,
+                group_sends::skipped_too_long,
+                group_sends::finished_at,
+            ))
+            .first(&mut conn)
+            .optional()
+            .map_err(Failure::from)?;
+        Ok(row.map(
+            |(id, fingerprint, requested, queued, consent, contact, capped, too_long, finished)| {
+                StoredGroupSend {
+                    fingerprint: fingerprint.unwrap_or_default(),
+                    report: finished.map(|_| GroupSendReport {
+                        group_send_id: id,
+                        requested: count(requested),
+                        queued: count(queued),
+                        skipped_no_consent: count(consent),
+                        skipped_no_contact: count(contact),
+                        skipped_capped: count(capped),
+                        skipped_too_long: count(too_long),
+                    }),
+                }
+            },
+        ))
     }
 
     fn queue_group_batch(
@@ -517,6 +484,7 @@ impl DialogueRepository for SqliteDialogueRepository {
         &self,
         group_send_id: i64,
         counts: &GroupSendCounts,
+        at: Timestamp,
     ) -> Result<(), RepoError> {
         let mut conn = self.db.conn()?;
         let changed = diesel::update(group_sends::table.find(group_send_id))
@@ -526,6 +494,8 @@ impl DialogueRepository for SqliteDialogueRepository {
                 group_sends::skipped_no_consent.eq(signed(counts.skipped_no_consent)),
                 group_sends::skipped_no_contact.eq(signed(counts.skipped_no_contact)),
                 group_sends::skipped_capped.eq(signed(counts.skipped_capped)),
+                group_sends::skipped_too_long.eq(signed(counts.skipped_too_long)),
+                group_sends::finished_at.eq(at.unix_millis()),
             ))
             .execute(&mut conn)
             .map_err(Failure::from)?;
@@ -537,11 +507,7 @@ impl DialogueRepository for SqliteDialogueRepository {
 
     fn list(&self, filter: &MessageFilter, page: PageRequest) -> Result<Page<Message>, RepoError> {
         let mut conn = self.db.conn()?;
-        let (rows, total) = conn.transaction(|conn| {
-            let total: i64 = count_query(filter).get_result(conn)?;
-            let rows: Vec<MessageRow> = page_query(filter, page).load(conn)?;
-            Ok::<_, Failure>((rows, total))
-        })?;
+        let (rows, total) = conn.transaction(|conn| registry::list(conn, filter, page))?;
         Ok(Page {
             items: rows
                 .into_iter()

@@ -74,6 +74,14 @@ diesel::table! {
         skipped_no_contact -> BigInt,
         /// Skipped over the touch cap.
         skipped_capped -> BigInt,
+        /// Skipped: the personalised text was over the channel's limit.
+        skipped_too_long -> BigInt,
+        /// The request's `Idempotency-Key`.
+        idempotency_key -> Nullable<Text>,
+        /// The request's fingerprint.
+        fingerprint -> Nullable<Text>,
+        /// Finished queueing, UTC millis (NULL while under way).
+        finished_at -> Nullable<BigInt>,
         /// `staff:<id>`.
         created_by -> Text,
         /// Created, UTC millis.

@@ -14,6 +14,7 @@ mod tests;
 
 use crate::db::Database;
 use crate::error::{corrupt, stored_time, Failure};
+use crm_comms::appointments::AppointmentStatus;
 use crm_comms::feedback::{
     AppointmentRef, Feedback, FeedbackAnswer, FeedbackFilter, FeedbackKind, FeedbackRepository,
     FeedbackSource, NewFeedback, Period, ProductRating, Saved,
@@ -151,9 +152,15 @@ struct CountRow {
 #[derive(Debug, QueryableByName)]
 struct AppointmentRow {
     #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
     client_id: i64,
     #[diesel(sql_type = BigInt)]
     service_id: i64,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = BigInt)]
+    starts_at: i64,
 }
 
 #[derive(Debug, QueryableByName)]
@@ -319,16 +326,23 @@ impl FeedbackRepository for SqliteFeedbackRepository {
 
     fn appointment(&self, id: AppointmentId) -> Result<Option<AppointmentRef>, RepoError> {
         let mut conn = self.db.conn()?;
-        let row: Option<AppointmentRow> =
-            diesel::sql_query("SELECT client_id, service_id FROM appointments WHERE id = ?")
-                .bind::<BigInt, _>(id.get())
-                .get_result(&mut conn)
-                .optional()
-                .map_err(Failure::from)?;
-        Ok(row.map(|r| AppointmentRef {
-            client_id: ClientId(r.client_id),
-            service_id: ProductId(r.service_id),
-        }))
+        let row: Option<AppointmentRow> = diesel::sql_query(
+            "SELECT id, client_id, service_id, status, starts_at FROM appointments WHERE id = ?",
+        )
+        .bind::<BigInt, _>(id.get())
+        .get_result(&mut conn)
+        .optional()
+        .map_err(Failure::from)?;
+        row.map(|r| {
+            Ok(AppointmentRef {
+                client_id: ClientId(r.client_id),
+                service_id: ProductId(r.service_id),
+                status: AppointmentStatus::parse(&r.status)
+                    .ok_or_else(|| corrupt("appointment status", r.id))?,
+                starts_at: stored_time(r.starts_at, "appointment starts_at", r.id)?,
+            })
+        })
+        .transpose()
     }
 
     fn operation_client(&self, id: OperationId) -> Result<Option<ClientId>, RepoError> {

@@ -82,8 +82,20 @@ fn references_are_resolved() {
         repo.appointment(AppointmentId(6)).unwrap(),
         Some(AppointmentRef {
             client_id: ClientId(2),
-            service_id: ProductId(10)
+            service_id: ProductId(10),
+            status: AppointmentStatus::Scheduled,
+            starts_at: at(NOW),
         })
+    );
+    exec(
+        &db,
+        "UPDATE appointments SET status = 'no_show' WHERE id = 6",
+    );
+    assert_eq!(
+        repo.appointment(AppointmentId(6))
+            .unwrap()
+            .map(|a| a.status),
+        Some(AppointmentStatus::NoShow)
     );
     assert_eq!(repo.appointment(AppointmentId(99)).unwrap(), None);
     exec(

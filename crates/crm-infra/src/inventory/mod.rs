@@ -126,7 +126,7 @@ impl<'a> ProductWrite<'a> {
         Self {
             kind: d.kind.code(),
             name: &d.name,
-            name_lower: d.name.to_lowercase(),
+            name_lower: crm_core::search_key(&d.name),
             category: d.category.as_deref(),
             description: d.description.as_deref(),
             price: d.price.minor(),
@@ -180,7 +180,7 @@ macro_rules! product_filters {
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             query = query.filter(
                 products::name_lower
-                    .like(contains_pattern(&q.to_lowercase()))
+                    .like(contains_pattern(&crm_core::search_key(q)))
                     .escape('\\')
                     .or(products::sku.eq(q.to_owned()))
                     .or(products::barcode.eq(q.to_owned())),

@@ -5,7 +5,9 @@
 //! read of `news_posts_feed` (status, pinned, publish time, id); the admin list is a Diesel
 //! query with only the filters asked for, so SQLite picks the matching index. Events are
 //! appended to `news_events`; the statistics are two aggregate queries over the post's events
-//! (index `news_events_by_post`) and the purchases attributed to it (see [`STATS`]).
+//! (index `news_events_by_post`) and the purchases attributed to it (see [`STATS`]). An edit
+//! raises the post's `version`; one that names the version it was made from is guarded by
+//! `WHERE id = ? AND version = ?`.
 
 mod schema;
 #[cfg(test)]
@@ -50,6 +52,7 @@ struct PostRow {
     created_by: String,
     created_at: i64,
     updated_at: i64,
+    version: i64,
 }
 
 impl PostRow {
@@ -73,6 +76,7 @@ impl PostRow {
             created_by: self.created_by,
             created_at: stored_time(self.created_at, "news created_at", id)?,
             updated_at: stored_time(self.updated_at, "news updated_at", id)?,
+            version: self.version,
         })
     }
 }
@@ -90,7 +94,7 @@ fn buttons_json(buttons: &[NewsButton]) -> Result<String, RepoError> {
 /// publish time, in the order of index `news_posts_feed`; `?2` limit, `?3` offset.
 pub(crate) const FEED: &str = "\
 SELECT id, title, body, image_url, buttons, status, pinned, publish_at, created_by, created_at, \
-updated_at FROM news_posts \
+updated_at, version FROM news_posts \
 WHERE status = 'published' AND publish_at <= ?1 \
 ORDER BY pinned DESC, publish_at DESC, id DESC LIMIT ?2 OFFSET ?3";
 
@@ -106,37 +110,47 @@ SELECT event, COUNT(*) AS events, \
     AS actors \
 FROM news_events WHERE news_post_id = ?1 GROUP BY event";
 
-/// The purchases attributed to post `?1` with a window of `?2` milliseconds: purchases of a
-/// client made from their first view, transition or click of the post until the window after
-/// it ends, and the purchases `purchase` events name — each operation once (`UNION`). Gives
-/// their count, their net total (total minus refunds) and the distinct purchasers (those
-/// clients and every actor of a `purchase` event). `CROSS JOIN` and the unary `+` on
-/// `kind` keep SQLite reading the operations per touched client (an index on `client_id`),
-/// never all purchases.
+/// The funnel of post `?1` with an attribution window of `?2` milliseconds. An actor is a
+/// client (`c<id>`), or the visitor of an event without a client (`v<id>`); their first touch
+/// is their first view, transition or click of the post.
+/// - Attributed purchases: a client's purchases made from their first touch until the window
+///   after it ends (a purchase a `purchase` event names counts only so, never outside the
+///   window); their count and net total (total minus refunds).
+/// - Purchasers: clients with an attributed purchase, and actors of a `purchase` event naming
+///   no operation reported within their window.
+/// - The funnel's intersections: viewers who clicked, purchasers who clicked, purchasers who
+///   viewed (so no rate exceeds 1).
+///
+/// `CROSS JOIN` and the unary `+` on `kind` keep SQLite reading the operations per touched
+/// client (an index on `client_id`), never all purchases.
 pub(crate) const STATS: &str = "\
-WITH first_touch AS ( \
-  SELECT client_id, MIN(at) AS first_at FROM news_events \
-  WHERE news_post_id = ?1 AND client_id IS NOT NULL \
-    AND event IN ('view', 'transition', 'click') \
-  GROUP BY client_id), \
+WITH ev AS ( \
+  SELECT event, client_id, operation_id, at, \
+    CASE WHEN client_id IS NOT NULL THEN 'c' || client_id ELSE 'v' || visitor_id END AS actor \
+  FROM news_events WHERE news_post_id = ?1), \
+first_touch AS ( \
+  SELECT actor, MAX(client_id) AS client_id, MIN(at) AS first_at FROM ev \
+  WHERE event IN ('view', 'transition', 'click') GROUP BY actor), \
 attributed AS ( \
   SELECT o.id, o.client_id, o.total - o.refunded_total AS net \
   FROM first_touch f CROSS JOIN operations o ON o.client_id = f.client_id \
   WHERE +o.kind = 'purchase' AND o.created_at >= f.first_at \
-    AND o.created_at < f.first_at + ?2 \
+    AND o.created_at < f.first_at + ?2), \
+purchasers AS ( \
+  SELECT 'c' || client_id AS actor FROM attributed \
   UNION \
-  SELECT o.id, o.client_id, o.total - o.refunded_total AS net \
-  FROM news_events e JOIN operations o ON o.id = e.operation_id \
-  WHERE e.news_post_id = ?1 AND e.event = 'purchase' AND e.operation_id IS NOT NULL \
-    AND +o.kind = 'purchase') \
+  SELECT e.actor FROM ev e JOIN first_touch f ON f.actor = e.actor \
+  WHERE e.event = 'purchase' AND e.operation_id IS NULL \
+    AND e.at >= f.first_at AND e.at < f.first_at + ?2), \
+viewers AS (SELECT DISTINCT actor FROM ev WHERE event = 'view'), \
+clickers AS (SELECT DISTINCT actor FROM ev WHERE event = 'click') \
 SELECT \
   (SELECT COUNT(*) FROM attributed) AS purchases, \
   (SELECT COALESCE(SUM(net), 0) FROM attributed) AS revenue, \
-  (SELECT COUNT(*) FROM ( \
-     SELECT 'c' || client_id FROM attributed \
-     UNION SELECT CASE WHEN client_id IS NOT NULL THEN 'c' || client_id \
-                       ELSE 'v' || visitor_id END \
-       FROM news_events WHERE news_post_id = ?1 AND event = 'purchase')) AS purchasers";
+  (SELECT COUNT(*) FROM purchasers) AS purchasers, \
+  (SELECT COUNT(*) FROM viewers JOIN clickers USING (actor)) AS viewers_who_clicked, \
+  (SELECT COUNT(*) FROM purchasers JOIN clickers USING (actor)) AS purchasers_who_clicked, \
+  (SELECT COUNT(*) FROM purchasers JOIN viewers USING (actor)) AS purchasers_who_viewed";
 
 /// One day in milliseconds.
 const DAY_MILLIS: i64 = 86_400_000;
@@ -165,12 +179,20 @@ struct StatsRow {
     revenue: i64,
     #[diesel(sql_type = BigInt)]
     purchasers: i64,
+    #[diesel(sql_type = BigInt)]
+    viewers_who_clicked: i64,
+    #[diesel(sql_type = BigInt)]
+    purchasers_who_clicked: i64,
+    #[diesel(sql_type = BigInt)]
+    purchasers_who_viewed: i64,
 }
 
 #[derive(QueryableByName)]
 struct OwnerRow {
     #[diesel(sql_type = BigInt)]
     client_id: i64,
+    #[diesel(sql_type = BigInt)]
+    created_at: i64,
 }
 
 fn count(n: i64) -> u64 {
@@ -242,27 +264,38 @@ impl NewsRepository for SqliteNewsRepository {
         &self,
         id: NewsPostId,
         record: &NewsRecord,
+        expected_version: Option<i64>,
         at: Timestamp,
     ) -> Result<Option<NewsPost>, RepoError> {
         let buttons = buttons_json(&record.buttons)?;
         let mut conn = self.db.conn()?;
         let row = conn.immediate_transaction(|conn| {
-            diesel::update(news_posts::table.find(id.get()))
-                .set((
-                    news_posts::title.eq(&record.title),
-                    news_posts::title_lower.eq(&record.title_lower),
-                    news_posts::body.eq(&record.body),
-                    news_posts::image_url.eq(record.image_url.as_deref()),
-                    news_posts::buttons.eq(&buttons),
-                    news_posts::status.eq(record.status.code()),
-                    news_posts::pinned.eq(record.pinned),
-                    news_posts::publish_at.eq(record.publish_at.map(Timestamp::unix_millis)),
-                    news_posts::updated_at.eq(at.unix_millis()),
-                ))
-                .returning(PostRow::as_returning())
-                .get_result(conn)
-                .optional()
-                .map_err(Failure::from)
+            let changes = (
+                news_posts::title.eq(&record.title),
+                news_posts::title_lower.eq(&record.title_lower),
+                news_posts::body.eq(&record.body),
+                news_posts::image_url.eq(record.image_url.as_deref()),
+                news_posts::buttons.eq(&buttons),
+                news_posts::status.eq(record.status.code()),
+                news_posts::pinned.eq(record.pinned),
+                news_posts::publish_at.eq(record.publish_at.map(Timestamp::unix_millis)),
+                news_posts::updated_at.eq(at.unix_millis()),
+                news_posts::version.eq(news_posts::version + 1),
+            );
+            let post = news_posts::table.find(id.get());
+            match expected_version {
+                // The version guard: `WHERE id = ? AND version = ?`.
+                Some(version) => diesel::update(post.filter(news_posts::version.eq(version)))
+                    .set(changes)
+                    .returning(PostRow::as_returning())
+                    .get_result(conn),
+                None => diesel::update(post)
+                    .set(changes)
+                    .returning(PostRow::as_returning())
+                    .get_result(conn),
+            }
+            .optional()
+            .map_err(Failure::from)
         })?;
         row.map(PostRow::into_post).transpose()
     }
@@ -350,16 +383,20 @@ impl NewsRepository for SqliteNewsRepository {
         Ok(row.n > 0)
     }
 
-    fn purchase_client(&self, id: OperationId) -> Result<Option<ClientId>, RepoError> {
+    fn purchase_client(&self, id: OperationId) -> Result<Option<(ClientId, Timestamp)>, RepoError> {
         let mut conn = self.db.conn()?;
         let row: Option<OwnerRow> = diesel::sql_query(
-            "SELECT client_id FROM operations WHERE id = ?1 AND kind = 'purchase'",
+            "SELECT client_id, created_at FROM operations WHERE id = ?1 AND kind = 'purchase'",
         )
         .bind::<BigInt, _>(id.get())
         .get_result(&mut conn)
         .optional()
         .map_err(Failure::from)?;
-        Ok(row.map(|r| ClientId(r.client_id)))
+        row.map(|r| {
+            let at = stored_time(r.created_at, "operation created_at", id.get())?;
+            Ok((ClientId(r.client_id), at))
+        })
+        .transpose()
     }
 
     fn record_event(&self, event: &NewNewsEvent) -> Result<NewsEvent, RepoError> {
@@ -417,6 +454,9 @@ impl NewsRepository for SqliteNewsRepository {
             window_days,
             events,
             purchasers: count(summary.purchasers),
+            viewers_who_clicked: count(summary.viewers_who_clicked),
+            purchasers_who_clicked: count(summary.purchasers_who_clicked),
+            purchasers_who_viewed: count(summary.purchasers_who_viewed),
             purchases: count(summary.purchases),
             revenue: Money::from_minor(summary.revenue),
         })

@@ -28,6 +28,8 @@ diesel::table! {
         created_at -> BigInt,
         /// Last changed.
         updated_at -> BigInt,
+        /// 1 when created, one more on every change (`000028_news_version`).
+        version -> BigInt,
     }
 }
 

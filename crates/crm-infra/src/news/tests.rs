@@ -162,14 +162,26 @@ fn the_admin_list_filters_by_status_pin_title_and_period_newest_first() {
     let mut changed = record("Old again", NewsStatus::Published, false, Some(NOW));
     changed.image_url = Some("https://cdn.example/x.png".into());
     let updated = repo
-        .update(archived, &changed, at(NOW + 1))
+        .update(archived, &changed, None, at(NOW + 1))
         .expect("update")
         .expect("exists");
     assert_eq!(updated.status, NewsStatus::Published);
+    assert_eq!(updated.version, 2, "every change raises the version");
+    assert_eq!(
+        repo.update(archived, &changed, Some(1), at(NOW + 2))
+            .expect("update"),
+        None,
+        "a stale version writes nothing"
+    );
+    let guarded = repo
+        .update(archived, &changed, Some(2), at(NOW + 3))
+        .expect("update")
+        .expect("at version 2");
+    assert_eq!((guarded.version, guarded.updated_at), (3, at(NOW + 3)));
     assert_eq!(updated.updated_at, at(NOW + 1));
     assert_eq!(updated.created_at, at(NOW));
     assert_eq!(
-        repo.update(NewsPostId(999), &changed, at(NOW))
+        repo.update(NewsPostId(999), &changed, None, at(NOW))
             .expect("update"),
         None
     );
@@ -278,16 +290,29 @@ fn stats_count_events_and_actors_and_attribute_purchases_once_within_the_window(
     assert_eq!(figures(NewsEventKind::Transition), (0, 0));
     assert_eq!(figures(Purchase), (3, 3));
     assert_eq!(stats.events.len(), 6);
-    assert_eq!(stats.purchases, 2);
-    assert_eq!(stats.revenue, Money::from_minor(180_00 + 70_00));
-    assert_eq!(stats.purchasers, 3);
+    // Within 7 days of each first touch (t0 for everyone): only purchase 11 (client 1);
+    // purchase 13 is named by client 2's event but lies 20 days on, so it does not count.
+    assert_eq!(stats.purchases, 1);
+    assert_eq!(stats.revenue, Money::from_minor(180_00));
+    // Purchasers: client 1 (purchase 11) and v2 (a purchase event naming no operation, a day
+    // after its view); not client 2.
+    assert_eq!(stats.purchasers, 2);
+    // Viewers {c1, c2, v1, v2}, clickers {c1}: 1 of 4 viewers clicked; the clicker bought
+    // (1 of 1); purchasers who viewed: c1 and v2, 2 of 4.
+    assert_eq!(stats.viewers_who_clicked, 1);
+    assert_eq!(stats.purchasers_who_clicked, 1);
+    assert_eq!(stats.purchasers_who_viewed, 2);
     assert_eq!(stats.view_to_click(), 0.25);
-    assert_eq!(stats.click_to_purchase(), 3.0);
-    assert_eq!(stats.view_to_purchase(), 0.75);
+    assert_eq!(stats.click_to_purchase(), 1.0);
+    assert_eq!(stats.view_to_purchase(), 0.5);
 
     let wide = repo.stats(post, 30).expect("stats");
     assert_eq!(wide.purchases, 3);
     assert_eq!(wide.revenue, Money::from_minor(180_00 + 50_00 + 70_00));
+    assert_eq!(
+        wide.purchasers, 3,
+        "client 2's purchase lies within 30 days"
+    );
 
     let quiet = repo.stats(other, 7).expect("stats");
     assert_eq!(quiet.purchases, 1);
@@ -309,7 +334,10 @@ fn a_purchase_event_checks_its_client_and_operation() {
     add_client(&db, 1);
     add_client(&db, 2);
     purchase(&db, 5, 1, 10_00, 0, NOW);
-    assert_eq!(repo.purchase_client(OperationId(5)), Ok(Some(ClientId(1))));
+    assert_eq!(
+        repo.purchase_client(OperationId(5)),
+        Ok(Some((ClientId(1), at(NOW))))
+    );
     assert_eq!(repo.purchase_client(OperationId(6)), Ok(None));
     assert_eq!(repo.client_exists(ClientId(2)), Ok(true));
     assert_eq!(repo.client_exists(ClientId(3)), Ok(false));

@@ -2,12 +2,14 @@
 //! [`crm_comms::reminders::ReminderRepository`].
 //!
 //! The due set of an offset is one query over `appointments` on the `appointments_by_status`
-//! index (`status = 'scheduled'`, `starts_at` in `(now, now + offset]`), joined with the client,
+//! index (`status = 'scheduled'`, `starts_at` in `(now + next shorter offset, now + offset]`,
+//! the next shorter offset being 0 for 1 h), joined with the client,
 //! the service, the master and the location, excluding appointments made after the reminder's
 //! moment and those with a `reminder_sends` row for the offset (its unique key). Start times are
 //! converted to the business timezone of `system_settings`. Recording a batch is one
-//! `BEGIN IMMEDIATE` transaction: per reminder `INSERT ... ON CONFLICT (appointment_id,
-//! offset_code) DO NOTHING` and, only when that row is new and the reminder queued, its delivery
+//! `BEGIN IMMEDIATE` transaction: per reminder `INSERT ... SELECT ... WHERE` the appointment is
+//! still `scheduled` `ON CONFLICT (appointment_id, offset_code) DO NOTHING` and, only when that
+//! row is new and the reminder queued, its delivery
 //! (`ON CONFLICT (dedupe_key) DO NOTHING`) linked to the row — so racing runs enqueue a reminder
 //! exactly once.
 
@@ -105,7 +107,8 @@ fn address_sql(channel: Channel) -> &'static str {
 }
 
 /// The due query of an offset: `?1` now, `?2` the offset in millis, `?3` the offset code, `?4`
-/// the batch size; `{address}` is the client's address on the rule's channel.
+/// the batch size, `?5` the next shorter offset in millis (0 for 1 h: the window closes when the
+/// next shorter one opens); `{address}` is the client's address on the rule's channel.
 pub(crate) fn due_sql(channel: Channel) -> String {
     let address = address_sql(channel);
     format!(
@@ -119,7 +122,7 @@ pub(crate) fn due_sql(channel: Channel) -> String {
          JOIN products p ON p.id = a.service_id \
          JOIN employees e ON e.id = a.employee_id \
          LEFT JOIN locations l ON l.id = a.location_id \
-         WHERE a.status = 'scheduled' AND a.starts_at > ?1 AND a.starts_at <= ?1 + ?2 \
+         WHERE a.status = 'scheduled' AND a.starts_at > ?1 + ?5 AND a.starts_at <= ?1 + ?2 \
            AND a.created_at <= a.starts_at - ?2 \
            AND NOT EXISTS (SELECT 1 FROM reminder_sends r \
              WHERE r.appointment_id = a.id AND r.offset_code = ?3) \
@@ -203,21 +206,26 @@ impl DueRow {
     }
 }
 
-/// Records one reminder inside the batch's transaction; `true` when this call recorded it.
+/// Records the reminder's row only while its appointment is still `scheduled` (cancelled,
+/// completed or marked no-show since the due set was read: nothing is recorded) and only once
+/// per appointment and offset. `?1` appointment, `?2` offset code, `?3` outcome, `?4` time.
+const INSERT_SEND_SQL: &str =
+    "INSERT INTO reminder_sends (appointment_id, offset_code, outcome, at) \
+     SELECT a.id, ?2, ?3, ?4 FROM appointments a WHERE a.id = ?1 AND a.status = 'scheduled' \
+     ON CONFLICT (appointment_id, offset_code) DO NOTHING";
+
+/// Records one reminder inside the batch's transaction; `true` when this call recorded it
+/// (`false`: recorded before, or the appointment is no longer scheduled — nothing enqueued).
 fn record_one(conn: &mut SqliteConnection, send: &ReminderSend, at: i64) -> Result<bool, Failure> {
     let outcome = match &send.outcome {
         ReminderOutcome::Queued(_) => "queued",
         ReminderOutcome::Skipped(reason) => reason.code(),
     };
-    let inserted = diesel::insert_into(reminder_sends::table)
-        .values((
-            reminder_sends::appointment_id.eq(send.appointment_id.get()),
-            reminder_sends::offset_code.eq(send.offset.code()),
-            reminder_sends::outcome.eq(outcome),
-            reminder_sends::at.eq(at),
-        ))
-        .on_conflict((reminder_sends::appointment_id, reminder_sends::offset_code))
-        .do_nothing()
+    let inserted = diesel::sql_query(INSERT_SEND_SQL)
+        .bind::<BigInt, _>(send.appointment_id.get())
+        .bind::<Text, _>(send.offset.code())
+        .bind::<Text, _>(outcome)
+        .bind::<BigInt, _>(at)
         .execute(conn)?;
     if inserted == 0 {
         return Ok(false);
@@ -313,6 +321,7 @@ impl ReminderRepository for SqliteReminderRepository {
             .bind::<BigInt, _>(offset.millis())
             .bind::<Text, _>(offset.code())
             .bind::<BigInt, _>(i64::from(limit))
+            .bind::<BigInt, _>(offset.window_end_millis())
             .load(&mut conn)
             .map_err(Failure::from)?;
         rows.into_iter().map(|r| r.into_due(tz)).collect()

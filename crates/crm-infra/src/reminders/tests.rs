@@ -116,6 +116,7 @@ fn the_due_set_follows_the_window_status_creation_and_recorded_reminders() {
     appointment(&db, 6, 1, NOW + 10 * 60_000, "completed", made);
     appointment(&db, 7, 1, NOW + 20 * 60_000, "scheduled", NOW - 5 * 60_000); // made too late
     appointment(&db, 8, 3, NOW + 40 * 60_000, "scheduled", made);
+    appointment(&db, 9, 1, NOW + 5 * HOUR, "scheduled", made); // in the 1d window only
     exec(
         &db,
         "UPDATE system_settings SET timezone = 'Asia/Yekaterinburg' WHERE id = 1",
@@ -137,7 +138,7 @@ fn the_due_set_follows_the_window_status_creation_and_recorded_reminders() {
     // 12:30 UTC is 17:30 in Yekaterinburg (UTC+5).
     assert_eq!(first.local_start.format(), "24.11.2026 17:30");
     assert_eq!(due[1].contact, None);
-    // Limit and the 1d window.
+    // Limit and the 1d window: it closes when the 4h one opens, so only the start 5 h ahead.
     assert_eq!(
         repo.due(ReminderOffset::Hour, Channel::Telegram, at(NOW), 1)
             .unwrap()
@@ -148,7 +149,16 @@ fn the_due_set_follows_the_window_status_creation_and_recorded_reminders() {
         .due(ReminderOffset::Day, Channel::Telegram, at(NOW), 100)
         .unwrap();
     let day_ids: Vec<i64> = day.iter().map(|d| d.appointment_id.get()).collect();
-    assert_eq!(day_ids, [1, 8, 2, 3]);
+    assert_eq!(day_ids, [9]);
+    let four = repo
+        .due(ReminderOffset::FourHours, Channel::Telegram, at(NOW), 100)
+        .unwrap();
+    let four_ids: Vec<i64> = four.iter().map(|d| d.appointment_id.get()).collect();
+    assert_eq!(four_ids, [3]);
+    assert!(repo
+        .due(ReminderOffset::Week, Channel::Telegram, at(NOW), 100)
+        .unwrap()
+        .is_empty());
 
     // Recorded reminders leave the due set; a skipped one is recorded once.
     let sends = vec![
@@ -181,6 +191,55 @@ fn the_due_set_follows_the_window_status_creation_and_recorded_reminders() {
             &db,
             "SELECT COUNT(*) AS n FROM reminder_sends WHERE appointment_id = 8 \
              AND outcome = 'no_contact' AND delivery_id IS NULL"
+        ),
+        1
+    );
+}
+
+#[test]
+fn nothing_is_recorded_for_an_appointment_no_longer_scheduled() {
+    let (_dir, db) = fresh_db();
+    seed(&db);
+    for id in 1..=4 {
+        appointment(&db, id, 1, NOW + id * 60_000, "scheduled", NOW - DAY);
+    }
+    let repo = SqliteReminderRepository::new(db.clone());
+    let due = repo
+        .due(ReminderOffset::Hour, Channel::Telegram, at(NOW), 10)
+        .unwrap();
+    assert_eq!(due.len(), 4);
+    // Between reading the due set and recording it, three appointments change status.
+    exec(
+        &db,
+        "UPDATE appointments SET status = 'cancelled' WHERE id = 1",
+    );
+    exec(
+        &db,
+        "UPDATE appointments SET status = 'completed' WHERE id = 2",
+    );
+    exec(
+        &db,
+        "UPDATE appointments SET status = 'no_show' WHERE id = 3",
+    );
+    let mut sends: Vec<_> = due
+        .iter()
+        .map(|d| queued(d, ReminderOffset::Hour))
+        .collect();
+    sends.push(ReminderSend {
+        appointment_id: due[0].appointment_id,
+        offset: ReminderOffset::Day,
+        outcome: ReminderOutcome::Skipped(SkipReason::NoConsent),
+    });
+    assert_eq!(
+        repo.record(&sends, at(NOW)).unwrap(),
+        [false, false, false, true, false]
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM reminder_sends"), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM deliveries"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM deliveries WHERE dedupe_key = 'reminder:4:1h'"
         ),
         1
     );
@@ -291,6 +350,7 @@ fn the_due_query_uses_the_status_index() {
             .replace("?2", "3600000")
             .replace("?3", "'1h'")
             .replace("?4", "200")
+            .replace("?5", "0")
     );
     let plan: Vec<Plan> = diesel::sql_query(sql).load(&mut conn).unwrap();
     let details: Vec<&str> = plan.iter().map(|p| p.detail.as_str()).collect();

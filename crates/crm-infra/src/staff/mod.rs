@@ -105,7 +105,7 @@ impl StaffRepository for SqliteStaffRepository {
         diesel::insert_into(employees::table)
             .values(NewEmployeeRow {
                 full_name: &employee.full_name,
-                name_search: employee.full_name.to_lowercase(),
+                name_search: crm_core::search_key(&employee.full_name),
                 telegram_id: employee.telegram_id,
                 role: employee.role.code(),
                 created_at: at,

@@ -17,8 +17,8 @@ use crm_staff::roster::model::{
     Period, RunStatus, Shift, TimesheetEntry,
 };
 use crm_staff::roster::ports::{
-    AttributedRevenue, BusinessTimezone, CardWrite, CategoryDelete, RosterRepository, RunWrite,
-    ShiftWrite, WorkTotals,
+    AttributedRevenue, BusinessTimezone, CardArchive, CardWrite, CategoryDelete, RosterRepository,
+    RunWrite, ShiftWrite, WorkTotals,
 };
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -154,7 +154,7 @@ impl CardWriteRow {
         };
         Self {
             full_name: fields.full_name.clone(),
-            name_search: fields.full_name.to_lowercase(),
+            name_search: crm_core::search_key(&fields.full_name),
             phone: fields.phone.as_ref().map(|p| p.as_str().to_owned()),
             telegram_id: fields.telegram_id,
             role: fields.role.code(),
@@ -239,7 +239,7 @@ pub(crate) fn refresh_name_search(conn: &mut SqliteConnection) -> Result<(), Rep
         .load(conn)
         .map_err(|e| Failure::from(e).0)?;
     for (id, name, search) in rows {
-        let lowered = name.to_lowercase();
+        let lowered = crm_core::search_key(&name);
         if lowered != search {
             diesel::update(employees::table.find(id))
                 .set(employees::name_search.eq(lowered))
@@ -633,9 +633,20 @@ impl RosterRepository for SqliteRoster {
         change: &FieldChange,
         actor: Actor,
         at: Timestamp,
-    ) -> Result<bool, RepoError> {
+    ) -> Result<CardArchive, RepoError> {
         let mut conn = self.db.conn()?;
         let archived = conn.immediate_transaction(|conn| {
+            // Their scheduled appointments still to come (appointments_by_employee_status).
+            let upcoming: Upcoming = diesel::sql_query(
+                "SELECT COUNT(*) AS count FROM appointments \
+                 WHERE employee_id = ? AND status = 'scheduled' AND starts_at > ?",
+            )
+            .bind::<BigInt, _>(id.get())
+            .bind::<BigInt, _>(at.unix_millis())
+            .get_result(conn)?;
+            if upcoming.count > 0 {
+                return Ok(CardArchive::UpcomingAppointments(upcoming.count));
+            }
             let changed = diesel::update(
                 employees::table
                     .find(id.get())
@@ -649,8 +660,10 @@ impl RosterRepository for SqliteRoster {
             .execute(conn)?;
             if changed == 1 {
                 write_history(conn, id.get(), std::slice::from_ref(change), actor, at)?;
+                Ok::<_, Failure>(CardArchive::Archived)
+            } else {
+                Ok(CardArchive::AlreadyArchived)
             }
-            Ok::<_, Failure>(changed == 1)
         });
         Ok(archived?)
     }
@@ -1031,6 +1044,13 @@ impl RosterRepository for SqliteRoster {
     }
 }
 
+/// How many scheduled appointments an employee still has to serve.
+#[derive(Debug, QueryableByName)]
+struct Upcoming {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
 #[derive(Debug, QueryableByName)]
 struct CashSum {
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -1040,11 +1060,19 @@ struct CashSum {
 impl AttributedRevenue for SqliteRoster {
     fn revenue(&self, id: EmployeeId, from: Timestamp, to: Timestamp) -> Result<Money, RepoError> {
         let mut conn = self.db.conn()?;
-        // Purchases they recorded, less the cash of refunds they recorded, in [from, to).
+        // Purchases they recorded, less the cash of refunds they recorded, plus the price of
+        // the appointments they served as master that are completed, all in [from, to) (an
+        // appointment by its start).
         let row: CashSum = diesel::sql_query(
-            "SELECT SUM(CASE WHEN kind = 'refund' THEN -cash ELSE cash END) AS cash \
-             FROM operations WHERE employee_id = ? AND created_at >= ? AND created_at < ?",
+            "SELECT COALESCE((SELECT SUM(CASE WHEN kind = 'refund' THEN -cash ELSE cash END) \
+                FROM operations WHERE employee_id = ? AND created_at >= ? AND created_at < ?), 0) \
+              + COALESCE((SELECT SUM(price) FROM appointments \
+                WHERE employee_id = ? AND status = 'completed' \
+                  AND starts_at >= ? AND starts_at < ?), 0) AS cash",
         )
+        .bind::<BigInt, _>(id.get())
+        .bind::<BigInt, _>(from.unix_millis())
+        .bind::<BigInt, _>(to.unix_millis())
         .bind::<BigInt, _>(id.get())
         .bind::<BigInt, _>(from.unix_millis())
         .bind::<BigInt, _>(to.unix_millis())
@@ -1096,6 +1124,79 @@ mod tests {
             CardWrite::Saved(card) => *card,
             other => panic!("not saved: {other:?}"),
         }
+    }
+
+    #[test]
+    fn attributed_revenue_adds_completed_appointments_to_net_cash() {
+        use crate::testing::exec;
+        let (_dir, db) = fresh_db();
+        let repo = SqliteRoster::new(db.clone());
+        let card = saved(
+            repo.create_card(&fields("Мастер Анна"), &[], Actor::System, at(T0))
+                .unwrap(),
+        );
+        let other = saved(
+            repo.create_card(&fields("Мастер Борис"), &[], Actor::System, at(T0))
+                .unwrap(),
+        );
+        let hour = 3_600_000;
+        exec(
+            &db,
+            "INSERT INTO clients (id, full_name, search_name, points_balance, total_spent, \
+             consent_personal_data, consent_marketing, consent_sms, consent_email, \
+             consent_app_push, created_at, updated_at) \
+             VALUES (1, 'Client', 'client', 0, 0, 1, 0, 0, 0, 0, 0, 0)",
+        );
+        exec(
+            &db,
+            "INSERT INTO products (id, kind, name, name_lower, price, unit, created_at, \
+             updated_at) VALUES (10, 'service', 'Haircut', 'haircut', 150000, 'pcs', 0, 0)",
+        );
+        // Completed, cancelled, no-show, scheduled, another master's, and one before the period.
+        for (start, status, employee, price) in [
+            (T0 + hour, "completed", card.id.get(), 1500_00),
+            (T0 + 3 * hour, "completed", card.id.get(), 999_99),
+            (T0 + 5 * hour, "cancelled", card.id.get(), 1500_00),
+            (T0 + 7 * hour, "no_show", card.id.get(), 1500_00),
+            (T0 + 9 * hour, "scheduled", card.id.get(), 1500_00),
+            (T0 + hour, "completed", other.id.get(), 700_00),
+            (T0 - hour, "completed", card.id.get(), 300_00),
+        ] {
+            exec(
+                &db,
+                &format!(
+                    "INSERT INTO appointments (client_id, service_id, employee_id, starts_at, \
+                     ends_at, status, source, price, created_by, created_at, updated_at) \
+                     VALUES (1, 10, {employee}, {start}, {start} + {hour}, '{status}', 'admin', \
+                     {price}, 'system', 0, 0)"
+                ),
+            );
+        }
+        // A purchase of 200.00 cash they recorded and a refund of 50.00.
+        exec(
+            &db,
+            &format!(
+                "INSERT INTO operations (kind, client_id, total, cash, reward_type, actor, \
+                 employee_id, created_at) VALUES \
+                 ('purchase', 1, 20000, 20000, 'points', 'system', {id}, {t}), \
+                 ('refund', 1, 5000, 5000, 'points', 'system', {id}, {t})",
+                id = card.id.get(),
+                t = T0 + 2 * hour
+            ),
+        );
+        let revenue = repo.revenue(card.id, at(T0), at(T0 + 24 * hour)).unwrap();
+        assert_eq!(
+            revenue,
+            Money::from_minor(1500_00 + 999_99 + 200_00 - 50_00)
+        );
+        let nothing = repo
+            .revenue(card.id, at(T0 + 10 * hour), at(T0 + 24 * hour))
+            .unwrap();
+        assert_eq!(nothing, Money::ZERO);
+        assert_eq!(
+            repo.revenue(other.id, at(T0), at(T0 + 24 * hour)).unwrap(),
+            Money::from_minor(700_00)
+        );
     }
 
     #[test]
@@ -1215,7 +1316,8 @@ mod tests {
             .unwrap();
         }
         let filter = AccrualFilter {
-            name: Some("ёлкина и".into()),
+            // The service hands the repository the search form (`crm_core::search_key`).
+            name: Some(crm_core::search_key("Ёлкина И")),
             ..AccrualFilter::default()
         };
         let page = repo.accruals(&filter, PageRequest::default()).unwrap();

@@ -8,6 +8,12 @@ pub enum RosterError {
     /// The last active owner cannot be archived.
     #[error("the last active owner cannot be archived")]
     LastOwner,
+    /// The employee is the master of scheduled appointments that have not started yet.
+    #[error("the employee has {count} upcoming appointments")]
+    UpcomingAppointments {
+        /// How many.
+        count: i64,
+    },
     /// No employee with that id.
     #[error("employee not found")]
     EmployeeNotFound,

@@ -20,6 +20,18 @@ pub enum CardWrite {
     Stale,
 }
 
+/// What archiving a card did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardArchive {
+    /// Archived now, with its history line.
+    Archived,
+    /// It was already archived (or is gone); nothing written.
+    AlreadyArchived,
+    /// The employee is the master of this many scheduled appointments that have not started;
+    /// nothing written.
+    UpcomingAppointments(i64),
+}
+
 /// What deleting a category did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CategoryDelete {
@@ -97,14 +109,15 @@ pub trait RosterRepository {
         at: Timestamp,
     ) -> Result<CardWrite, RepoError>;
 
-    /// Archives an active card with its history line; `false` if there was none.
+    /// Archives an active card with its history line, unless the employee still has scheduled
+    /// appointments starting after `at` (checked in the same transaction).
     fn archive_card(
         &self,
         id: EmployeeId,
         change: &FieldChange,
         actor: Actor,
         at: Timestamp,
-    ) -> Result<bool, RepoError>;
+    ) -> Result<CardArchive, RepoError>;
 
     /// How many active employees hold the owner role.
     fn active_owner_count(&self) -> Result<i64, RepoError>;
@@ -164,8 +177,8 @@ pub trait RosterRepository {
     ) -> Result<Page<AccrualRow>, RepoError>;
 }
 
-/// Revenue attributed to an employee: today the net cash of the operations they recorded as
-/// cashier; completed appointments where they are the master will add to it once they exist.
+/// Revenue attributed to an employee: the net cash of the operations they recorded as cashier
+/// plus the price of the completed appointments they served as master.
 #[cfg_attr(test, mockall::automock)]
 pub trait AttributedRevenue {
     /// Net revenue in `[from, to)`.
@@ -219,7 +232,7 @@ impl<T: RosterRepository + ?Sized> RosterRepository for std::sync::Arc<T> {
         change: &FieldChange,
         actor: Actor,
         at: Timestamp,
-    ) -> Result<bool, RepoError> {
+    ) -> Result<CardArchive, RepoError> {
         (**self).archive_card(id, change, actor, at)
     }
     fn active_owner_count(&self) -> Result<i64, RepoError> {

@@ -10,8 +10,8 @@ use crate::roster::model::{
 };
 use crate::roster::payroll;
 use crate::roster::ports::{
-    AttributedRevenue, BusinessTimezone, CardWrite, CategoryDelete, RosterRepository, RunWrite,
-    ShiftWrite,
+    AttributedRevenue, BusinessTimezone, CardArchive, CardWrite, CategoryDelete, RosterRepository,
+    RunWrite, ShiftWrite,
 };
 use crm_core::{
     Actor, Clock, EmployeeCategoryId, EmployeeId, FieldError, Page, PageRequest, Role, Timestamp,
@@ -133,7 +133,8 @@ where
     }
 
     /// Archives an active card: it stays, with its history, and the person loses access. An
-    /// owner card is archived only by an owner.
+    /// owner card is archived only by an owner; a master with scheduled appointments still to
+    /// come is not archived until they are cancelled or done.
     pub fn archive(
         &self,
         id: EmployeeId,
@@ -153,9 +154,15 @@ where
         if current.role == Role::Owner && self.repo.active_owner_count()? <= 1 {
             return Err(RosterError::LastOwner);
         }
-        self.repo
-            .archive_card(id, &history::archived(), actor, self.clock.now())?;
-        self.card(id)
+        match self
+            .repo
+            .archive_card(id, &history::archived(), actor, self.clock.now())?
+        {
+            CardArchive::Archived | CardArchive::AlreadyArchived => self.card(id),
+            CardArchive::UpcomingAppointments(count) => {
+                Err(RosterError::UpcomingAppointments { count })
+            }
+        }
     }
 
     /// The card's history, newest first.
@@ -364,7 +371,7 @@ where
                 .as_deref()
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
-                .map(str::to_lowercase),
+                .map(crm_core::search_key),
             ..filter.clone()
         };
         Ok(self.repo.accruals(&filter, page)?)
@@ -471,6 +478,28 @@ mod tests {
             Actor::System,
         );
         assert!(matches!(result, Err(RosterError::LastOwner)));
+    }
+
+    #[test]
+    fn a_master_with_upcoming_appointments_is_not_archived() {
+        let mut repo = MockRosterRepository::new();
+        repo.expect_card().returning(|id| {
+            Ok(Some(card(
+                id.get(),
+                PaySystem::Salary {
+                    monthly_salary: Money::ZERO,
+                },
+            )))
+        });
+        repo.expect_archive_card()
+            .times(1)
+            .returning(|_, _, _, _| Ok(CardArchive::UpcomingAppointments(2)));
+        let result = roster(repo, MockAttributedRevenue::new()).archive(
+            EmployeeId(1),
+            Role::Owner,
+            Actor::System,
+        );
+        assert_eq!(result, Err(RosterError::UpcomingAppointments { count: 2 }));
     }
 
     #[test]
