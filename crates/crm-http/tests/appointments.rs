@@ -1001,3 +1001,51 @@ async fn booking_with_an_archived_employee_is_refused_and_nothing_is_written() {
     assert_problem(&refused, 422, "validation_failed");
     assert_eq!(total(&service, &s.owner).await, 0);
 }
+
+/// The slots the app offers a signed-in client leave out the times the client is already
+/// booked with another master; another client still sees them.
+#[actix_web::test]
+async fn slots_leave_out_the_clients_own_bookings_with_any_master() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let s = salon(&app, &service).await;
+    let (second_id, _) = app.staff_token(Role::Master);
+    let shift = post(
+        &service,
+        &s.owner,
+        &format!("/api/v1/admin/employees/{second_id}/schedule"),
+        json!({"date": "2026-11-25", "start_time": "09:00", "end_time": "18:00"}),
+        None,
+    )
+    .await;
+    assert_eq!(shift.0, 201, "{}", shift.2);
+    // Booked with the first master tomorrow 07:00–07:45Z.
+    let booked = post(&service, &s.owner, ADMIN, booking(&s, TOMORROW_10), None).await;
+    assert_eq!(booked.0, 201, "{}", booked.2);
+    let uri = format!(
+        "{SLOTS}?service_id={}&employee_id={second_id}&date=2026-11-25",
+        s.haircut
+    );
+    let starts = |body: &Value| -> Vec<String> {
+        body["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["starts_at"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let own = get(&service, &app.client_token(s.client_id), &uri).await;
+    assert_eq!(own.0, 200, "{}", own.2);
+    let own = starts(&own.2);
+    // 34 starts in the shift, minus the five meeting 07:00–07:45 (06:30 … 07:30).
+    assert_eq!(own.len(), 29, "{own:?}");
+    assert_eq!(own[2], "2026-11-25T07:45:00Z");
+    let other_client = client(
+        &service,
+        &s.owner,
+        json!({"full_name": "Борис", "phone": "+79160000002"}),
+    )
+    .await;
+    let other = get(&service, &app.client_token(other_client), &uri).await;
+    assert_eq!(starts(&other.2).len(), 34, "{}", other.2);
+}

@@ -1,15 +1,23 @@
 //! Dialogues through the real app: a client's message via `tma` (the client is created on
 //! first contact) and the unanswered registry, a reply that reaches a fake Telegram Bot API and
-//! turns `sent`, the registry's filters, group sends by ids and by tag, every bad input with
-//! nothing written, the rate limit and the roles.
+//! turns `sent`, the registry's filters, group sends by ids and by tag, a group send
+//! interrupted mid-way resumed under its key, every bad input with nothing written, the rate
+//! limit and the roles.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 
 use actix_web::test::TestRequest;
 use common::*;
-use crm_core::Role;
+use crm_comms::campaigns::model::Purpose;
+use crm_comms::delivery::{DeliverySource, NewDelivery};
+use crm_comms::dialogues::ports::NewGroupSend;
+use crm_comms::dialogues::{
+    DialogueRepository, Direction, GroupRecipients, GroupSend, MessageSource, NewMessage,
+};
+use crm_core::{Channel, ClientId, EmployeeId, Role};
 use crm_infra::channels::fake_server::FakeHttp;
+use crm_infra::SqliteDialogueRepository;
 use serde_json::{json, Value};
 
 const APP_MESSAGE: &str = "/api/v1/feedback/app/message";
@@ -766,6 +774,117 @@ async fn a_group_send_retried_with_its_idempotency_key_sends_once() {
     let delivered = app.deliver_due(&fake.base).await;
     assert_eq!(delivered.sent, 4, "{delivered:?}");
     assert_eq!(fake.finish().len(), 4);
+}
+
+#[actix_web::test]
+async fn an_interrupted_group_send_resumes_under_its_key_after_two_minutes() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (employee, admin) = app.staff_token(Role::Admin);
+    let consenting = |name: &str, tg: i64| json!({"full_name": name, "telegram_id": tg, "consent_personal_data": true});
+    let a = client(&service, &admin, consenting("A", 7301)).await;
+    let b = client(&service, &admin, consenting("B", 7302)).await;
+    let c = client(
+        &service,
+        &admin,
+        json!({"full_name": "C", "telegram_id": 7303}),
+    )
+    .await;
+    let body = json!({"channel": "telegram", "purpose": "transactional",
+                      "text": "Ваш заказ готов", "client_ids": [a, b, c]});
+
+    // The state a server stopped mid-way leaves: the send stored under its key, unfinished,
+    // with A's message queued by the first batch.
+    let repo = SqliteDialogueRepository::new(app.db.clone());
+    let fingerprint = GroupSend {
+        channel: Channel::Telegram,
+        text: "Ваш заказ готов".into(),
+        purpose: Purpose::Transactional,
+        recipients: GroupRecipients::Clients(vec![ClientId(a), ClientId(b), ClientId(c)]),
+    }
+    .fingerprint();
+    let send_id = repo
+        .create_group_send(
+            &NewGroupSend {
+                channel: Channel::Telegram,
+                purpose: "transactional".into(),
+                text: "Ваш заказ готов".into(),
+                created_by: format!("staff:{employee}"),
+                idempotency_key: Some("send-7".into()),
+                fingerprint,
+            },
+            at(NOW),
+        )
+        .unwrap()
+        .unwrap();
+    let first_batch = (
+        NewMessage {
+            client_id: ClientId(a),
+            direction: Direction::Outbound,
+            channel: Channel::Telegram,
+            text: "Ваш заказ готов".into(),
+            author: Some(EmployeeId(employee)),
+            source: MessageSource::GroupSend,
+            group_send_id: Some(send_id),
+        },
+        NewDelivery {
+            source: DeliverySource::Dialogue,
+            campaign_id: None,
+            client_id: ClientId(a),
+            channel: Channel::Telegram,
+            recipient: "7301".into(),
+            text: "Ваш заказ готов".into(),
+            image_url: None,
+            buttons: vec![],
+            step: 0,
+            not_before: at(NOW),
+            dedupe_key: format!("dialogue:group:{send_id}:client:{a}"),
+        },
+    );
+    assert_eq!(
+        repo.queue_group_batch(send_id, &[first_batch], at(NOW))
+            .unwrap(),
+        1
+    );
+
+    // Within two minutes the send may still be running: 409, nothing queued.
+    app.clock.set(at(NOW + 120));
+    assert_problem(
+        &post(&service, &admin, GROUP, body.clone(), Some("send-7")).await,
+        409,
+        "group_send_in_progress",
+    );
+    let (_, _, registry) = get(&service, &admin, REGISTRY).await;
+    assert_eq!(registry["total"], 1, "{registry}");
+
+    // Three minutes on, the retry resumes it: the full counts, A not queued twice.
+    app.clock.set(at(NOW + 180));
+    let (status, _, resumed) = post(&service, &admin, GROUP, body.clone(), Some("send-7")).await;
+    assert_eq!(status, 201, "{resumed}");
+    assert_eq!(resumed["group_send_id"], send_id);
+    assert_eq!(resumed["requested"], 3);
+    assert_eq!(resumed["queued"], 2);
+    assert_eq!(resumed["skipped"]["no_consent"], 1);
+    assert_eq!(resumed["skipped"]["no_contact"], 0);
+    for (who, count) in [(a, 1), (b, 1), (c, 0)] {
+        let (_, _, conv) = get(&service, &admin, &conversation_uri(who)).await;
+        assert_eq!(conv["total"], count, "client {who}: {conv}");
+    }
+    // Finished now: the same key answers the same outcome and queues nothing.
+    let (status, _, again) = post(&service, &admin, GROUP, body, Some("send-7")).await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again, resumed);
+
+    let fake = FakeHttp::start(vec![telegram_ok(1), telegram_ok(2)]);
+    let delivered = app.deliver_due(&fake.base).await;
+    assert_eq!(delivered.sent, 2, "{delivered:?}");
+    let mut chats: Vec<Value> = fake
+        .finish()
+        .iter()
+        .map(|r| r.json()["chat_id"].clone())
+        .collect();
+    chats.sort_by_key(|c| c.as_i64());
+    assert_eq!(chats, vec![json!(7301), json!(7302)]);
 }
 
 #[actix_web::test]

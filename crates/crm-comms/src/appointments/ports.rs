@@ -70,6 +70,9 @@ pub trait AppointmentRepository {
 
     /// The employee's scheduled appointments overlapping a span, by start.
     fn busy(&self, employee_id: EmployeeId, span: Interval) -> Result<Vec<Interval>, RepoError>;
+
+    /// The client's scheduled appointments (with any employee) overlapping a span, by start.
+    fn client_busy(&self, client_id: ClientId, span: Interval) -> Result<Vec<Interval>, RepoError>;
 }
 
 impl<T: AppointmentRepository + ?Sized> AppointmentRepository for std::sync::Arc<T> {
@@ -123,5 +126,8 @@ impl<T: AppointmentRepository + ?Sized> AppointmentRepository for std::sync::Arc
     }
     fn busy(&self, employee_id: EmployeeId, span: Interval) -> Result<Vec<Interval>, RepoError> {
         (**self).busy(employee_id, span)
+    }
+    fn client_busy(&self, client_id: ClientId, span: Interval) -> Result<Vec<Interval>, RepoError> {
+        (**self).client_busy(client_id, span)
     }
 }

@@ -272,13 +272,15 @@ impl<R: AppointmentRepository, C: Clock> Appointments<R, C> {
     }
 
     /// The free starts of a day for a service with a master, as the app offers them: inside
-    /// the master's shifts, clear of their scheduled appointments, honouring the minimum notice
-    /// and the horizon, stepping by the settings' slot step from each shift's start.
+    /// the master's shifts, clear of their scheduled appointments (and, for a signed-in
+    /// `client`, of the client's own with any master), honouring the minimum notice and the
+    /// horizon, stepping by the settings' slot step from each shift's start.
     pub fn slots(
         &self,
         service_id: ProductId,
         employee_id: EmployeeId,
         date: LocalDate,
+        client: Option<ClientId>,
     ) -> Result<DaySlots, AppointmentError> {
         let mut errors = Vec::new();
         let bookable = self.bookable(service_id, employee_id, &mut errors)?;
@@ -295,7 +297,10 @@ impl<R: AppointmentRepository, C: Clock> Appointments<R, C> {
             ends_at: minutes(day.ends_at, i64::from(duration)),
         };
         let shifts = self.repo.shifts(employee_id, search)?;
-        let busy = self.repo.busy(employee_id, search)?;
+        let mut busy = self.repo.busy(employee_id, search)?;
+        if let Some(client) = client {
+            busy.extend(self.repo.client_busy(client, search)?);
+        }
         let mut slots = Vec::new();
         for shift in shifts {
             let mut start = shift.starts_at.unix_millis();
@@ -723,7 +728,7 @@ mod tests {
         let use_case = Appointments::new(repo, FixedClock::new(at(NOW)));
         let date = LocalDate::parse("date", "2026-11-24").unwrap_or_else(|e| panic!("{e}"));
         let found = use_case
-            .slots(ProductId(5), EmployeeId(2), date)
+            .slots(ProductId(5), EmployeeId(2), date, None)
             .unwrap_or_else(|e| panic!("{e}"));
         let starts: Vec<i64> = found
             .slots
@@ -734,5 +739,44 @@ mod tests {
         // start ends with the shift.
         assert_eq!(starts, vec![60, 75, 165, 180, 195]);
         assert_eq!(found.duration_minutes, 45);
+    }
+
+    #[test]
+    fn a_signed_in_clients_own_bookings_with_another_master_hide_their_slots() {
+        let mut repo = known();
+        let day = Interval {
+            starts_at: at(NOW - 12 * 3600),
+            ends_at: at(NOW + 12 * 3600),
+        };
+        repo.expect_day_bounds().returning(move |_| Ok(day));
+        // Shift 12:00–16:00, the master free; the client is with someone else 13:00–14:00.
+        repo.expect_shifts().returning(|_, _| {
+            Ok(vec![Interval {
+                starts_at: at(NOW),
+                ends_at: at(NOW + 4 * 3600),
+            }])
+        });
+        repo.expect_busy().returning(|_, _| Ok(Vec::new()));
+        repo.expect_client_busy()
+            .withf(|client, _| *client == ClientId(9))
+            .times(1)
+            .returning(|_, _| {
+                Ok(vec![Interval {
+                    starts_at: at(NOW + 3600),
+                    ends_at: at(NOW + 2 * 3600),
+                }])
+            });
+        let use_case = Appointments::new(repo, FixedClock::new(at(NOW)));
+        let date = LocalDate::parse("date", "2026-11-24").unwrap_or_else(|e| panic!("{e}"));
+        let found = use_case
+            .slots(ProductId(5), EmployeeId(2), date, Some(ClientId(9)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let starts: Vec<i64> = found
+            .slots
+            .iter()
+            .map(|s| (s.starts_at.unix_seconds() - NOW) / 60)
+            .collect();
+        // 45-minute slots from 13:00 (the notice): those meeting 13:00–14:00 are gone.
+        assert_eq!(starts, vec![120, 135, 150, 165, 180, 195]);
     }
 }

@@ -27,6 +27,10 @@ pub struct NewGroupSend {
 /// A group send found by its `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredGroupSend {
+    /// Its id.
+    pub id: i64,
+    /// When it was created (a send unfinished long after was interrupted).
+    pub created_at: Timestamp,
     /// The fingerprint of the request that created it.
     pub fingerprint: String,
     /// Its outcome; `None` while it is still being queued.
@@ -99,6 +103,10 @@ pub trait DialogueRepository {
         at: Timestamp,
     ) -> Result<usize, RepoError>;
 
+    /// How many messages of the group send are stored (each queued once, whatever the number
+    /// of runs that queued it).
+    fn count_group_messages(&self, group_send_id: i64) -> Result<u64, RepoError>;
+
     /// Writes the final counts of a group send and marks it finished.
     fn finish_group_send(
         &self,
@@ -152,6 +160,9 @@ impl<T: DialogueRepository + ?Sized> DialogueRepository for std::sync::Arc<T> {
         at: Timestamp,
     ) -> Result<usize, RepoError> {
         (**self).queue_group_batch(group_send_id, batch, at)
+    }
+    fn count_group_messages(&self, group_send_id: i64) -> Result<u64, RepoError> {
+        (**self).count_group_messages(group_send_id)
     }
     fn finish_group_send(
         &self,

@@ -14,7 +14,7 @@ use crate::dialogues::model::{
 use crate::dialogues::ports::{DialogueRepository, GroupSendCounts, NewGroupSend, StoredGroupSend};
 use crm_core::{
     Actor, CampaignId, ClientId, Clock, EmployeeId, FieldError, MessageId, Page, PageRequest,
-    RepoError, Validation,
+    RepoError, Timestamp, Validation,
 };
 
 /// The registry's storage error: `NotFound` there means the `before` message does not exist.
@@ -29,6 +29,10 @@ fn cursor_error(e: RepoError) -> DialogueError {
 
 /// Recipients read and queued per batch of a group send (one short transaction each).
 pub const GROUP_BATCH: u32 = 500;
+/// How long after its creation an unfinished group send counts as interrupted (the server
+/// stopped mid-way): a retry under its key then resumes it instead of being refused as in
+/// progress.
+pub const GROUP_SEND_STALE: std::time::Duration = std::time::Duration::from_secs(120);
 /// Longest `Idempotency-Key` accepted.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 
@@ -181,7 +185,11 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
     /// the opt-out footer) is over the channel's limit. Unknown listed clients are refused
     /// (nothing is sent); no recipients at all is refused. With an `idempotency_key`, a retry
     /// of the same request answers the first outcome and queues nothing again; another
-    /// request under the key is refused.
+    /// request under the key is refused. A retry of a send still unfinished
+    /// [`GROUP_SEND_STALE`] after it was created (the server stopped mid-way) resumes it: the
+    /// batches run again under the same group send, the dedupe key of each delivery making the
+    /// clients queued already a no-op, and the send is finished; a retry sooner is refused as
+    /// in progress. `queued` is always the number of the send's messages in storage.
     pub fn send_group(
         &self,
         send: GroupSend,
@@ -196,9 +204,18 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
         v.finish().map_err(DialogueError::Validation)?;
         let idempotency_key = idempotency_key.map(|k| k.trim().to_owned());
         let fingerprint = send.fingerprint();
+        let now = self.clock.now();
+        // The interrupted send this retry resumes. Two retries resuming it at once are
+        // harmless: every client's delivery has the unique dedupe key
+        // `dialogue:group:<id>:client:<id>`, so each client is queued once whichever run gets
+        // there first, and both runs finish with the count of the messages stored.
+        let mut resumed = None;
         if let Some(key) = &idempotency_key {
             if let Some(stored) = self.repo.find_group_send(key)? {
-                return replay(stored, &fingerprint);
+                match retry(stored, &fingerprint, now)? {
+                    Retry::Replay(report) => return Ok(report),
+                    Retry::Resume(id) => resumed = Some(id),
+                }
             }
         }
         let audience = match send.recipients {
@@ -226,7 +243,6 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
                 return Err(DialogueError::UnknownClients(missing));
             }
         }
-        let now = self.clock.now();
         let query = AudienceQuery {
             campaign_id: CampaignId(0),
             audience,
@@ -250,27 +266,38 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
             return Err(DialogueError::NoRecipients);
         }
         let text = send.text.trim().to_owned();
-        let created = self.repo.create_group_send(
-            &NewGroupSend {
-                channel: send.channel,
-                purpose: send.purpose.code().to_owned(),
-                text: text.clone(),
-                created_by: Actor::Employee(author).to_string(),
-                idempotency_key: idempotency_key.clone(),
-                fingerprint: fingerprint.clone(),
-            },
-            now,
-        )?;
-        let Some(group_send_id) = created else {
-            // A concurrent request under the same key got there first.
-            let key = idempotency_key.as_deref().unwrap_or_default();
-            return match self.repo.find_group_send(key)? {
-                Some(stored) => replay(stored, &fingerprint),
-                None => Err(DialogueError::GroupSendInProgress),
-            };
+        let group_send_id = match resumed {
+            Some(id) => id,
+            None => {
+                let created = self.repo.create_group_send(
+                    &NewGroupSend {
+                        channel: send.channel,
+                        purpose: send.purpose.code().to_owned(),
+                        text: text.clone(),
+                        created_by: Actor::Employee(author).to_string(),
+                        idempotency_key: idempotency_key.clone(),
+                        fingerprint: fingerprint.clone(),
+                    },
+                    now,
+                )?;
+                match created {
+                    Some(id) => id,
+                    None => {
+                        // A concurrent request under the same key got there first.
+                        let key = idempotency_key.as_deref().unwrap_or_default();
+                        let stored = self
+                            .repo
+                            .find_group_send(key)?
+                            .ok_or(DialogueError::GroupSendInProgress)?;
+                        match retry(stored, &fingerprint, now)? {
+                            Retry::Replay(report) => return Ok(report),
+                            Retry::Resume(id) => id,
+                        }
+                    }
+                }
+            }
         };
         let limit = text_limit(send.channel);
-        let mut queued = 0_u64;
         let mut too_long = 0_u64;
         let mut after = None;
         loop {
@@ -319,11 +346,14 @@ impl<R: DialogueRepository, A: CampaignRepository, C: Clock> Dialogues<R, A, C> 
                     Some((message, delivery))
                 })
                 .collect();
-            queued += self.repo.queue_group_batch(group_send_id, &pairs, now)? as u64;
+            self.repo.queue_group_batch(group_send_id, &pairs, now)?;
             if !full {
                 break;
             }
         }
+        // Counted in storage, not summed over the batches: a resumed send's first run queued
+        // some of its clients already.
+        let queued = self.repo.count_group_messages(group_send_id)?;
         let counts = GroupSendCounts {
             requested: reach.matching,
             queued,
@@ -354,13 +384,37 @@ fn validate_idempotency_key(key: Option<&str>, v: &mut Validation) {
     }
 }
 
+/// What a group send retried under a key already used does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Answers the first outcome.
+    Replay(GroupSendReport),
+    /// Resumes the interrupted send with this id.
+    Resume(i64),
+}
+
 /// The answer to a group send retried under a key already used: the first outcome for the
-/// same request, a refusal for another one or while the first is still being queued.
-fn replay(stored: StoredGroupSend, fingerprint: &str) -> Result<GroupSendReport, DialogueError> {
+/// same request, a refusal for another one, a refusal while the first is still being queued,
+/// or its resumption once it has been unfinished for longer than [`GROUP_SEND_STALE`].
+fn retry(
+    stored: StoredGroupSend,
+    fingerprint: &str,
+    now: Timestamp,
+) -> Result<Retry, DialogueError> {
     if stored.fingerprint != fingerprint {
         return Err(DialogueError::IdempotencyKeyReused);
     }
-    stored.report.ok_or(DialogueError::GroupSendInProgress)
+    if let Some(report) = stored.report {
+        return Ok(Retry::Replay(report));
+    }
+    let age_millis = now
+        .unix_millis()
+        .saturating_sub(stored.created_at.unix_millis());
+    if u128::try_from(age_millis).is_ok_and(|age| age > GROUP_SEND_STALE.as_millis()) {
+        Ok(Retry::Resume(stored.id))
+    } else {
+        Err(DialogueError::GroupSendInProgress)
+    }
 }
 
 #[cfg(test)]
@@ -598,6 +652,9 @@ mod tests {
                 assert_eq!(d.dedupe_key, "dialogue:group:11:client:2");
                 Ok(1)
             });
+        repo.expect_count_group_messages()
+            .withf(|id| *id == 11)
+            .returning(|_| Ok(1));
         repo.expect_finish_group_send()
             .withf(|id, c, _| *id == 11 && c.queued == 1 && c.skipped_no_consent == 1)
             .returning(|_, _, _| Ok(()));
@@ -760,6 +817,7 @@ mod tests {
                 assert_eq!(batch[0].0.text.chars().count(), 4_092);
                 Ok(1)
             });
+        repo.expect_count_group_messages().returning(|_| Ok(1));
         repo.expect_finish_group_send()
             .withf(|_, c, _| c.queued == 1 && c.skipped_too_long == 1)
             .returning(|_, _, _| Ok(()));
@@ -792,10 +850,14 @@ mod tests {
         repo.expect_find_group_send().returning(move |key| {
             Ok(match key {
                 "done" => Some(StoredGroupSend {
+                    id: 11,
+                    created_at: now(),
                     fingerprint: fingerprint.clone(),
                     report: Some(first),
                 }),
                 "running" => Some(StoredGroupSend {
+                    id: 12,
+                    created_at: now(),
                     fingerprint: fingerprint.clone(),
                     report: None,
                 }),
@@ -821,6 +883,103 @@ mod tests {
             s.send_group(send, EmployeeId(1), Some("k".repeat(201))),
             Err(DialogueError::Validation(_))
         ));
+    }
+
+    #[test]
+    fn an_interrupted_group_send_resumes_after_two_minutes_and_replays_once_finished() {
+        let send = group(
+            GroupRecipients::Clients(vec![ClientId(2), ClientId(3)]),
+            Purpose::Transactional,
+        );
+        let fingerprint = send.fingerprint();
+        let stored = move |created_at: Timestamp, report: Option<GroupSendReport>| {
+            let fingerprint = fingerprint.clone();
+            move |_: &str| {
+                Ok(Some(StoredGroupSend {
+                    id: 7,
+                    created_at,
+                    fingerprint: fingerprint.clone(),
+                    report,
+                }))
+            }
+        };
+        let reached = || {
+            let mut audience = MockCampaignRepository::new();
+            audience.expect_missing_clients().returning(|_| Ok(vec![]));
+            audience
+                .expect_reach()
+                .returning(|_, _| Ok(vec![reach(2, 0, 0)]));
+            audience.expect_recipients().returning(|_, _, _, _| {
+                let mut other = one_recipient("Cy");
+                other.client_id = ClientId(3);
+                Ok(vec![one_recipient("Bo"), other])
+            });
+            audience
+        };
+
+        // Created two minutes ago exactly: still in progress; nothing is queued.
+        let mut repo = MockDialogueRepository::new();
+        repo.expect_find_group_send()
+            .returning(stored(now().plus_seconds(-120), None));
+        let s = service(repo, MockCampaignRepository::new());
+        assert_eq!(
+            s.send_group(send.clone(), EmployeeId(1), Some("k".into())),
+            Err(DialogueError::GroupSendInProgress)
+        );
+
+        // Older: resumed under the same id, with no new group send; one of the two clients was
+        // queued by the interrupted run, so storage counts both.
+        let mut repo = MockDialogueRepository::new();
+        repo.expect_find_group_send()
+            .returning(stored(now().plus_seconds(-121), None));
+        repo.expect_create_group_send().never();
+        repo.expect_queue_group_batch()
+            .times(1)
+            .returning(|id, batch, _| {
+                assert_eq!(id, 7);
+                let keys: Vec<&str> = batch.iter().map(|(_, d)| d.dedupe_key.as_str()).collect();
+                assert_eq!(
+                    keys,
+                    ["dialogue:group:7:client:2", "dialogue:group:7:client:3"]
+                );
+                assert!(batch.iter().all(|(m, _)| m.group_send_id == Some(7)));
+                Ok(1)
+            });
+        repo.expect_count_group_messages()
+            .withf(|id| *id == 7)
+            .returning(|_| Ok(2));
+        repo.expect_finish_group_send()
+            .times(1)
+            .withf(|id, c, _| *id == 7 && c.requested == 2 && c.queued == 2)
+            .returning(|_, _, _| Ok(()));
+        let s = service(repo, reached());
+        let report = s
+            .send_group(send.clone(), EmployeeId(1), Some("k".into()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (report.group_send_id, report.requested, report.queued),
+            (7, 2, 2)
+        );
+
+        // Another request under the stale key is still refused; a finished one replays.
+        let mut repo = MockDialogueRepository::new();
+        repo.expect_find_group_send()
+            .returning(stored(now().plus_seconds(-3_600), None));
+        let s = service(repo, MockCampaignRepository::new());
+        let mut other = send.clone();
+        other.text = "Another text".into();
+        assert_eq!(
+            s.send_group(other, EmployeeId(1), Some("k".into())),
+            Err(DialogueError::IdempotencyKeyReused)
+        );
+        let mut repo = MockDialogueRepository::new();
+        repo.expect_find_group_send()
+            .returning(stored(now().plus_seconds(-3_600), Some(report)));
+        let s = service(repo, MockCampaignRepository::new());
+        assert_eq!(
+            s.send_group(send, EmployeeId(1), Some("k".into())),
+            Ok(report)
+        );
     }
 
     #[test]

@@ -241,11 +241,11 @@ async fn book(
 }
 
 /// The free slots of a local day for a service with a master: inside their shifts, clear of
-/// their scheduled appointments, honouring the minimum notice and the horizon, one every slot
-/// step of the booking settings.
+/// their scheduled appointments and of the signed-in client's own bookings with any master,
+/// honouring the minimum notice and the horizon, one every slot step of the booking settings.
 #[api_v2_operation(tags(Appointments))]
 async fn slots(
-    _user: AppUser,
+    user: AppUser,
     state: web::Data<AppState>,
     query: web::Query<SlotsQuery>,
 ) -> Result<web::Json<SlotsResponse>, ApiError> {
@@ -254,7 +254,12 @@ async fn slots(
     let (service_id, employee_id) = (query.service_id, query.employee_id);
     let appointments = state.appointments();
     let day = web::block(move || {
-        appointments.slots(ProductId(service_id), EmployeeId(employee_id), date)
+        appointments.slots(
+            ProductId(service_id),
+            EmployeeId(employee_id),
+            date,
+            Some(user.client_id),
+        )
     })
     .await??;
     Ok(web::Json(SlotsResponse::new(service_id, employee_id, day)))

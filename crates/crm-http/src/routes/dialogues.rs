@@ -74,7 +74,10 @@ impl From<DialogueError> for ApiError {
             DialogueError::GroupSendInProgress => ApiError::new(
                 StatusCode::CONFLICT,
                 "group_send_in_progress",
-                "The group send with this Idempotency-Key is still being queued; retry shortly.",
+                concat!(
+                    "The group send with this Idempotency-Key is still being queued; a retry ",
+                    "more than 2 minutes after it began resumes it if it was interrupted."
+                ),
             ),
             DialogueError::Validation(errors) => ApiError::validation(errors),
             DialogueError::Repo(e) => e.into(),

@@ -568,4 +568,22 @@ impl AppointmentRepository for SqliteAppointmentRepository {
             .map_err(Failure::from)?;
         intervals(rows, "appointment time")
     }
+
+    fn client_busy(&self, client_id: ClientId, span: Interval) -> Result<Vec<Interval>, RepoError> {
+        let mut conn = self.db.conn()?;
+        let rows = appointments::table
+            .filter(appointments::client_id.eq(client_id.get()))
+            .filter(appointments::status.eq(AppointmentStatus::Scheduled.code()))
+            .filter(appointments::starts_at.lt(span.ends_at.unix_millis()))
+            .filter(appointments::ends_at.gt(span.starts_at.unix_millis()))
+            .order((appointments::starts_at.asc(), appointments::id.asc()))
+            .select((
+                appointments::id,
+                appointments::starts_at,
+                appointments::ends_at,
+            ))
+            .load(&mut conn)
+            .map_err(Failure::from)?;
+        intervals(rows, "appointment time")
+    }
 }

@@ -411,6 +411,7 @@ impl DialogueRepository for SqliteDialogueRepository {
     fn find_group_send(&self, idempotency_key: &str) -> Result<Option<StoredGroupSend>, RepoError> {
         type Row = (
             i64,
+            i64,
             Option<String>,
             i64,
             i64,
@@ -425,6 +426,7 @@ impl DialogueRepository for SqliteDialogueRepository {
             .filter(group_sends::idempotency_key.eq(idempotency_key))
             .select((
                 group_sends::id,
+                group_sends::created_at,
                 group_sends::fingerprint,
                 group_sends::requested,
                 group_sends::queued,
@@ -437,9 +439,22 @@ impl DialogueRepository for SqliteDialogueRepository {
             .first(&mut conn)
             .optional()
             .map_err(Failure::from)?;
-        Ok(row.map(
-            |(id, fingerprint, requested, queued, consent, contact, capped, too_long, finished)| {
-                StoredGroupSend {
+        row.map(
+            |(
+                id,
+                created_at,
+                fingerprint,
+                requested,
+                queued,
+                consent,
+                contact,
+                capped,
+                too_long,
+                finished,
+            )| {
+                Ok(StoredGroupSend {
+                    id,
+                    created_at: stored_time(created_at, "group send created_at", id)?,
                     fingerprint: fingerprint.unwrap_or_default(),
                     report: finished.map(|_| GroupSendReport {
                         group_send_id: id,
@@ -450,9 +465,10 @@ impl DialogueRepository for SqliteDialogueRepository {
                         skipped_capped: count(capped),
                         skipped_too_long: count(too_long),
                     }),
-                }
+                })
             },
-        ))
+        )
+        .transpose()
     }
 
     fn queue_group_batch(
@@ -478,6 +494,17 @@ impl DialogueRepository for SqliteDialogueRepository {
             Ok::<_, Failure>(queued)
         })?;
         Ok(queued)
+    }
+
+    fn count_group_messages(&self, group_send_id: i64) -> Result<u64, RepoError> {
+        let mut conn = self.db.conn()?;
+        // Through `messages_by_group_send`.
+        let n: i64 = messages::table
+            .filter(messages::group_send_id.eq(group_send_id))
+            .count()
+            .get_result(&mut conn)
+            .map_err(Failure::from)?;
+        Ok(count(n))
     }
 
     fn finish_group_send(

@@ -884,3 +884,95 @@ fn a_renamed_client_is_found_by_the_new_name() {
     assert_eq!((found.total, found.items[0].id), (1, sent.id));
     assert_eq!(named("петров").total, 0);
 }
+
+#[test]
+fn a_group_batch_queued_twice_stores_its_messages_once_and_counts_them() {
+    let (_dir, db) = fresh_db();
+    let repo = SqliteDialogueRepository::new(db.clone());
+    let ann = client(&db, "Ann", Some(1));
+    let bob = client(&db, "Bob", Some(2));
+    let new_send = |key: &str| NewGroupSend {
+        channel: Channel::Telegram,
+        purpose: "transactional".into(),
+        text: "hi".into(),
+        created_by: "staff:1".into(),
+        idempotency_key: Some(key.into()),
+        fingerprint: "f".into(),
+    };
+    let send_id = repo
+        .create_group_send(&new_send("k1"), at(1_000))
+        .unwrap()
+        .unwrap();
+    let other_id = repo
+        .create_group_send(&new_send("k2"), at(1_000))
+        .unwrap()
+        .unwrap();
+    let pair = |send: i64, who: ClientId| {
+        let (mut m, mut d) = outbound(who, "hi", MessageSource::GroupSend);
+        m.group_send_id = Some(send);
+        d.dedupe_key = format!("dialogue:group:{send}:client:{}", who.get());
+        (m, d)
+    };
+    let stored = repo.find_group_send("k1").unwrap().unwrap();
+    assert_eq!(
+        (stored.id, stored.created_at, stored.report),
+        (send_id, at(1_000), None)
+    );
+    assert_eq!(repo.count_group_messages(send_id).unwrap(), 0);
+
+    // The interrupted run queued Ann; the resumed run queues the whole batch again.
+    assert_eq!(
+        repo.queue_group_batch(send_id, &[pair(send_id, ann)], at(1_100))
+            .unwrap(),
+        1
+    );
+    let batch = [pair(send_id, ann), pair(send_id, bob)];
+    assert_eq!(
+        repo.queue_group_batch(send_id, &batch, at(200_000))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        repo.queue_group_batch(send_id, &batch, at(200_001))
+            .unwrap(),
+        0
+    );
+    repo.queue_group_batch(other_id, &[pair(other_id, ann)], at(1_200))
+        .unwrap();
+    assert_eq!(repo.count_group_messages(send_id).unwrap(), 2);
+    assert_eq!(repo.count_group_messages(other_id).unwrap(), 1);
+    assert_eq!(repo.count_group_messages(other_id + 1).unwrap(), 0);
+    let conv = repo
+        .list(
+            &MessageFilter {
+                client_id: Some(ann),
+                ..MessageFilter::default()
+            },
+            page(),
+        )
+        .unwrap();
+    assert_eq!(
+        conv.items
+            .iter()
+            .filter(|m| m.group_send_id == Some(send_id))
+            .count(),
+        1,
+        "Ann has one message of the send"
+    );
+    let mut conn = db.conn().unwrap();
+    let deliveries: i64 = deliveries::table
+        .filter(deliveries::dedupe_key.like(format!("dialogue:group:{send_id}:client:%")))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(deliveries, 2);
+    // The count reads the group send's index, not the table.
+    let steps = plan(
+        &mut conn,
+        "SELECT COUNT(*) FROM messages WHERE messages.group_send_id = ?1",
+    );
+    assert!(
+        steps.iter().any(|s| s.contains("messages_by_group_send")) && full_reads(&steps).is_empty(),
+        "{steps:?}"
+    );
+}
