@@ -8,6 +8,7 @@ use actix_web::test::TestRequest;
 use common::*;
 use crm_comms::delivery::SendReceipt;
 use crm_core::{Channel, Role};
+use crm_infra::channels::fake_server::FakeHttp;
 use serde_json::{json, Value};
 
 const WIZARD: &str = "/api/v1/admin/communications/workflows";
@@ -904,4 +905,71 @@ async fn recurring_campaigns_send_each_occurrence_once() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(scheduler_pass(NOW + 3_600 + 2 * 86_400 + 30), 0);
+}
+
+#[actix_web::test]
+async fn a_message_too_long_once_personalised_is_skipped_not_queued() {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let (_, owner) = app.staff_token(Role::Owner);
+    let consenting = |name: &str, tg: i64| json!({"full_name": name, "telegram_id": tg, "consent_personal_data": true});
+    let ann = client(&service, &owner, consenting("Ann", 971)).await;
+    // 4 080 + 17 = 4 097 characters once `{name}` is filled: over Telegram's 4 096.
+    let long_name = "Б".repeat(17);
+    let long = client(&service, &owner, consenting(&long_name, 972)).await;
+    let (status, _, created) = post(
+        &service,
+        &owner,
+        "/api/v1/admin/campaigns",
+        json!({"name": "Long letter", "purpose": "transactional", "channels": ["telegram"],
+               "audience": {"client_ids": [ann, long]},
+               "content": {"text": format!("{}{{name}}", "x".repeat(4_080))}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let launch_uri = format!("/api/v1/admin/communications/{id}/launch");
+    let (status, _, launched) = post(&service, &owner, &launch_uri, json!({}), None).await;
+    assert_eq!(status, 200, "{launched}");
+    assert_eq!(launched["enqueued"], 1, "{launched}");
+    assert_eq!(launched["skipped_too_long"], 1, "{launched}");
+    assert_eq!(launched["channels"][0]["recipients"], 2);
+    // A repeated launch neither queues nor counts it again.
+    let (_, _, again) = post(&service, &owner, &launch_uri, json!({}), None).await;
+    assert_eq!(
+        (
+            again["enqueued"].as_i64(),
+            again["skipped_too_long"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+
+    let (status, _, stats) = get(
+        &service,
+        &owner,
+        &format!("/api/v1/admin/communications/{id}/stats"),
+    )
+    .await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["messages"], 1, "{stats}");
+    assert_eq!(stats["recipients"], 1);
+    assert_eq!(stats["skipped_too_long"], 1);
+
+    // No delivery row for the long-named client: the worker finds only Ann's, and the Bot API
+    // receives exactly that one message, within the limit.
+    let fake = FakeHttp::start(vec![telegram_ok(1)]);
+    let report = app.deliver_due(&fake.base).await;
+    assert_eq!(
+        (report.claimed, report.sent, report.failed),
+        (1, 1, 0),
+        "{report:?}"
+    );
+    let requests = fake.finish();
+    assert_eq!(requests.len(), 1);
+    let sent = requests[0].json();
+    assert_eq!(sent["chat_id"].to_string().trim_matches('"'), "971");
+    let text = sent["text"].as_str().unwrap();
+    assert_eq!(text.chars().count(), 4_083);
+    assert!(text.ends_with("xAnn"));
 }

@@ -545,6 +545,9 @@ pub struct CampaignStats {
     pub delivered: u64,
     /// Deliveries failed.
     pub failed: u64,
+    /// Messages not queued because the text, personalised and with the opt-out footer, was
+    /// over the channel's limit (reason `too_long`); never in `messages`.
+    pub skipped_too_long: u64,
     /// Unique clients a message was sent to.
     pub sent_clients: u64,
     /// Unique clients who opened.
@@ -636,10 +639,12 @@ pub fn tracked_url(url: &str, token: &str) -> String {
     }
 }
 
-/// Fills `{name}` and `{balance}` in a text.
+/// Fills `{name}` and `{balance}` in a text, each placeholder of the text once: `{balance}` goes
+/// first (a balance is digits and never holds a placeholder), then `{name}`, whose value is
+/// never read again — a client named `{balance}` is greeted by that name, not by a number.
 pub fn render(text: &str, name: &str, balance: Points) -> String {
-    text.replace("{name}", name)
-        .replace("{balance}", &balance.to_string())
+    text.replace("{balance}", &balance.to_string())
+        .replace("{name}", name)
 }
 
 #[cfg(test)]
@@ -769,6 +774,14 @@ mod tests {
         assert_eq!(
             render("Hi {name}, {balance} pts", "Ann", Points::from_minor(1_050)),
             "Hi Ann, 10.5 pts"
+        );
+        assert_eq!(
+            render(
+                "Hi {name}, {balance} pts",
+                "{balance}",
+                Points::from_minor(1_050)
+            ),
+            "Hi {balance}, 10.5 pts"
         );
     }
 }

@@ -1,6 +1,6 @@
 //! The port the campaigns need from storage: campaigns themselves, the audience query over the
 //! client base (consents, contacts and the touch-frequency cap applied in storage, keyset
-//! batches), tracking events and the aggregated statistics.
+//! batches), the messages a run did not queue, tracking events and the aggregated statistics.
 
 use crate::campaigns::model::{
     Audience, Campaign, CampaignStats, CampaignStatus, ChannelReach, NewCampaign, Purpose,
@@ -28,6 +28,43 @@ pub struct DeliveryOwner {
     pub campaign_id: Option<CampaignId>,
     /// The recipient.
     pub client_id: ClientId,
+}
+
+/// Why a campaign message was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// The text with the client's name and balance filled in (and the opt-out footer of an
+    /// advertising campaign) is over the channel's limit
+    /// ([`crate::campaigns::model::text_limit`]).
+    TooLong,
+}
+
+impl SkipReason {
+    /// The snake_case code stored and shown.
+    pub fn code(self) -> &'static str {
+        match self {
+            SkipReason::TooLong => "too_long",
+        }
+    }
+}
+
+/// A campaign message that was not queued: one client, channel and step of one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedMessage {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// The client it was for.
+    pub client_id: ClientId,
+    /// The channel.
+    pub channel: Channel,
+    /// 0 for the first message, then the follow-ups.
+    pub step: u16,
+    /// Why it was not queued.
+    pub reason: SkipReason,
+    /// Characters (Unicode scalar values) of the text as it would have been sent.
+    pub chars: u64,
+    /// The dedupe key its delivery would have carried (one record per message and run).
+    pub dedupe_key: String,
 }
 
 /// Storage of campaigns and their tracking.
@@ -68,6 +105,10 @@ pub trait CampaignRepository {
         after: Option<ClientId>,
         limit: u32,
     ) -> Result<Vec<Recipient>, RepoError>;
+
+    /// Records messages a run did not queue; a dedupe key already recorded, or already queued
+    /// as a delivery, is left alone. Returns how many were recorded now.
+    fn record_skips(&self, skips: &[SkippedMessage], at: Timestamp) -> Result<usize, RepoError>;
 
     /// The campaign's figures.
     fn stats(&self, id: CampaignId) -> Result<CampaignStats, RepoError>;
@@ -143,6 +184,9 @@ impl<T: CampaignRepository + ?Sized> CampaignRepository for std::sync::Arc<T> {
         limit: u32,
     ) -> Result<Vec<Recipient>, RepoError> {
         (**self).recipients(query, channel, after, limit)
+    }
+    fn record_skips(&self, skips: &[SkippedMessage], at: Timestamp) -> Result<usize, RepoError> {
+        (**self).record_skips(skips, at)
     }
     fn stats(&self, id: CampaignId) -> Result<CampaignStats, RepoError> {
         (**self).stats(id)

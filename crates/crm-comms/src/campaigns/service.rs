@@ -1,16 +1,17 @@
 //! [`Campaigns`]: the use cases of campaigns — create and edit, the five-step wizard, the
-//! confirmation, launch (enqueueing deliveries in keyset batches), status changes (cancel,
+//! confirmation, launch (enqueueing deliveries in keyset batches; a message too long once
+//! personalised is recorded as skipped, not queued), status changes (cancel,
 //! archive, automatic completion), the scheduler pass of recurring campaigns, consent
 //! withdrawals, tracking and statistics.
 
 use crate::campaigns::error::CampaignError;
 use crate::campaigns::model::{
-    click_token, is_http_url, parse_click_token, render, tracked_url, Audience, Campaign,
-    CampaignDraft, CampaignStats, CampaignStatus, ChannelReach, Content, NewCampaign, Purpose,
-    Recipient, Schedule, ScheduleKind, Section, TrackKind, TrackedEvent, WizardStep,
+    click_token, is_http_url, parse_click_token, render, text_limit, tracked_url, Audience,
+    Campaign, CampaignDraft, CampaignStats, CampaignStatus, ChannelReach, Content, NewCampaign,
+    Purpose, Recipient, Schedule, ScheduleKind, Section, TrackKind, TrackedEvent, WizardStep,
     OPT_OUT_FOOTER,
 };
-use crate::campaigns::ports::{AudienceQuery, CampaignRepository};
+use crate::campaigns::ports::{AudienceQuery, CampaignRepository, SkipReason, SkippedMessage};
 use crate::delivery::{Button, DeliveryQueue, DeliverySource, NewDelivery};
 use crm_core::{
     CampaignId, Channel, ClientId, Clock, FieldError, Page, PageRequest, Points, Timestamp,
@@ -55,6 +56,10 @@ pub struct LaunchReport {
     pub campaign: Campaign,
     /// Deliveries created by this call (0 when a repeated launch found them all queued).
     pub enqueued: usize,
+    /// Messages this call did not queue because the text, with the client's name and balance
+    /// filled in and the opt-out footer of an advertising campaign, was over the channel's
+    /// limit (reason `too_long`; 0 when a repeated launch had recorded them already).
+    pub skipped_too_long: usize,
     /// Recipients per channel.
     pub channels: Vec<ChannelReach>,
 }
@@ -76,6 +81,15 @@ pub struct TrackRequest {
     pub url: Option<String>,
     /// Who reports it.
     pub source: String,
+}
+
+/// What one run of a campaign did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct RunCounts {
+    /// Deliveries created.
+    enqueued: usize,
+    /// Messages recorded as skipped `too_long`.
+    skipped_too_long: usize,
 }
 
 /// The campaign use cases over storage, the delivery queue and a clock.
@@ -380,40 +394,50 @@ impl<R: CampaignRepository, Q: DeliveryQueue, C: Clock> Campaigns<R, Q, C> {
         }
         let launched_at = campaign.launched_at.unwrap_or(now);
         let start = campaign.draft.schedule.first_send(launched_at);
-        let enqueued = self.enqueue_run(&campaign, &query, start)?;
+        let run = self.enqueue_run(&campaign, &query, start)?;
         Ok(LaunchReport {
             campaign,
-            enqueued,
+            enqueued: run.enqueued,
+            skipped_too_long: run.skipped_too_long,
             channels,
         })
     }
 
     /// Enqueues one run of a campaign (every message of the chain for every recipient on every
-    /// channel, the first at `start`) in keyset batches; existing dedupe keys are skipped.
+    /// channel, the first at `start`) in keyset batches; existing dedupe keys are skipped. A
+    /// message whose text, exactly as it would be sent, is over the channel's limit is not
+    /// queued but recorded as skipped (`too_long`) under the same dedupe key.
     fn enqueue_run(
         &self,
         campaign: &Campaign,
         query: &AudienceQuery,
         start: Timestamp,
-    ) -> Result<usize, CampaignError> {
-        let mut enqueued = 0;
+    ) -> Result<RunCounts, CampaignError> {
+        let mut counts = RunCounts::default();
         for &channel in &campaign.draft.channels {
             let mut after = None;
             loop {
                 let batch = self.repo.recipients(query, channel, after, BATCH_SIZE)?;
                 let Some(last) = batch.last() else { break };
                 after = Some(last.client_id);
-                let deliveries: Vec<NewDelivery> = batch
-                    .iter()
-                    .flat_map(|r| self.deliveries_for(campaign, channel, r, start))
-                    .collect();
-                enqueued += self.queue.enqueue(&deliveries, self.clock.now())?;
+                let mut deliveries = Vec::new();
+                let mut skipped = Vec::new();
+                for r in &batch {
+                    self.deliveries_for(campaign, channel, r, start, &mut deliveries, &mut skipped);
+                }
+                if !skipped.is_empty() {
+                    counts.skipped_too_long +=
+                        self.repo.record_skips(&skipped, self.clock.now())?;
+                }
+                if !deliveries.is_empty() {
+                    counts.enqueued += self.queue.enqueue(&deliveries, self.clock.now())?;
+                }
                 if batch.len() < BATCH_SIZE as usize {
                     break;
                 }
             }
         }
-        Ok(enqueued)
+        Ok(counts)
     }
 
     /// The scheduler pass of recurring (daily/weekly) campaigns, run by the server's background
@@ -422,7 +446,8 @@ impl<R: CampaignRepository, Q: DeliveryQueue, C: Clock> Campaigns<R, Q, C> {
     /// enqueued (a scheduled one becomes running). The dedupe keys carry the occurrence's date,
     /// so passes repeated within the catch-up window, restarts and crashes mid-enqueue only add
     /// what is missing: each occurrence reaches each recipient once. Returns how many
-    /// deliveries were created.
+    /// deliveries were created (messages too long once personalised are recorded as skipped
+    /// and show in the campaign's statistics).
     pub fn schedule_recurring(&self) -> Result<usize, CampaignError> {
         let now = self.clock.now();
         let mut enqueued = 0;
@@ -441,18 +466,22 @@ impl<R: CampaignRepository, Q: DeliveryQueue, C: Clock> Campaigns<R, Q, C> {
                 }
             }
             let query = self.query(&campaign);
-            enqueued += self.enqueue_run(&campaign, &query, occurrence)?;
+            enqueued += self.enqueue_run(&campaign, &query, occurrence)?.enqueued;
         }
         Ok(enqueued)
     }
 
+    /// The messages of the chain for one recipient on one channel: those that fit the channel's
+    /// limit go to `deliveries`, the others to `skipped`.
     fn deliveries_for(
         &self,
         campaign: &Campaign,
         channel: Channel,
         recipient: &Recipient,
         start: Timestamp,
-    ) -> Vec<NewDelivery> {
+        deliveries: &mut Vec<NewDelivery>,
+        skipped: &mut Vec<SkippedMessage>,
+    ) {
         let token = click_token(campaign.id, recipient.client_id);
         let run = match campaign.draft.schedule.kind {
             ScheduleKind::Daily | ScheduleKind::Weekly => {
@@ -470,15 +499,35 @@ impl<R: CampaignRepository, Q: DeliveryQueue, C: Clock> Campaigns<R, Q, C> {
                 url: tracked_url(&b.url, &token),
             })
             .collect();
-        Self::chain(campaign)
-            .into_iter()
-            .map(|(step, after_hours, text)| NewDelivery {
+        let limit = text_limit(channel);
+        for (step, after_hours, text) in Self::chain(campaign) {
+            let text = Self::text_for(campaign, text, &recipient.name, recipient.balance);
+            let dedupe_key = format!(
+                "campaign:{}:client:{}:{}:step:{step}{run}",
+                campaign.id,
+                recipient.client_id,
+                channel.code()
+            );
+            let chars = text.chars().count();
+            if chars > limit {
+                skipped.push(SkippedMessage {
+                    campaign_id: campaign.id,
+                    client_id: recipient.client_id,
+                    channel,
+                    step,
+                    reason: SkipReason::TooLong,
+                    chars: chars as u64,
+                    dedupe_key,
+                });
+                continue;
+            }
+            deliveries.push(NewDelivery {
                 source: DeliverySource::Campaign,
                 campaign_id: Some(campaign.id),
                 client_id: recipient.client_id,
                 channel,
                 recipient: recipient.address.clone(),
-                text: Self::text_for(campaign, text, &recipient.name, recipient.balance),
+                text,
                 image_url: if step == 0 {
                     campaign.draft.content.image_url.clone()
                 } else {
@@ -487,14 +536,9 @@ impl<R: CampaignRepository, Q: DeliveryQueue, C: Clock> Campaigns<R, Q, C> {
                 buttons: buttons.clone(),
                 step,
                 not_before: start.plus_seconds(i64::from(after_hours) * 3_600),
-                dedupe_key: format!(
-                    "campaign:{}:client:{}:{}:step:{step}{run}",
-                    campaign.id,
-                    recipient.client_id,
-                    channel.code()
-                ),
-            })
-            .collect()
+                dedupe_key,
+            });
+        }
     }
 
     /// One campaign.
@@ -1165,5 +1209,129 @@ mod tests {
         );
         assert_eq!(seen[0].not_before, at(NOW - 60));
         assert_eq!(seen[1].not_before, at(NOW - 60 + 24 * 3_600));
+    }
+
+    fn recipient(id: i64, name: &str) -> Recipient {
+        Recipient {
+            client_id: ClientId(id),
+            name: name.into(),
+            balance: Points::from_major(5),
+            address: format!("{id}"),
+        }
+    }
+
+    #[test]
+    fn a_message_too_long_once_personalised_is_recorded_as_skipped_not_queued() {
+        let mut repo = MockCampaignRepository::new();
+        repo.expect_get().returning(|_| {
+            let mut c = campaign(CampaignStatus::Draft, 3);
+            c.draft.purpose = Purpose::Transactional;
+            c.draft.content.text = format!("{}{{name}}", "x".repeat(4_080));
+            c.draft.content.follow_ups[0].text = "Bye {name}".into();
+            Ok(Some(c))
+        });
+        repo.expect_reach().returning(|_, _| Ok(vec![reach(3)]));
+        repo.expect_save().returning(|_, _| Ok(true));
+        repo.expect_recipients().returning(|_, _, _, _| {
+            Ok(vec![
+                recipient(41, "Ann"),
+                // 4 080 + 16 = 4 096: exactly the Telegram limit, still sent.
+                recipient(42, &"б".repeat(16)),
+                // 4 080 + 17 = 4 097 characters (Unicode scalar values, not bytes).
+                recipient(43, &"б".repeat(17)),
+            ])
+        });
+        let skips = Arc::new(Mutex::new(Vec::new()));
+        let skip_sink = skips.clone();
+        repo.expect_record_skips()
+            .withf(|_, when| *when == at(NOW))
+            .times(1)
+            .returning(move |s, _| {
+                skip_sink.lock().expect("lock").extend(s.to_vec());
+                Ok(s.len())
+            });
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let mut queue = MockDeliveryQueue::new();
+        queue.expect_enqueue().returning(move |d, _| {
+            sink.lock().expect("lock").extend(d.to_vec());
+            Ok(d.len())
+        });
+        let report = service(repo, queue)
+            .launch(CampaignId(7))
+            .expect("launched");
+        assert_eq!((report.enqueued, report.skipped_too_long), (5, 1));
+        let seen = seen.lock().expect("lock");
+        let keys: Vec<&str> = seen.iter().map(|d| d.dedupe_key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "campaign:7:client:41:telegram:step:0",
+                "campaign:7:client:41:telegram:step:1",
+                "campaign:7:client:42:telegram:step:0",
+                "campaign:7:client:42:telegram:step:1",
+                "campaign:7:client:43:telegram:step:1",
+            ]
+        );
+        assert_eq!(seen[2].text.chars().count(), 4_096);
+        assert_eq!(
+            *skips.lock().expect("lock"),
+            [SkippedMessage {
+                campaign_id: CampaignId(7),
+                client_id: ClientId(43),
+                channel: Channel::Telegram,
+                step: 0,
+                reason: SkipReason::TooLong,
+                chars: 4_097,
+                dedupe_key: "campaign:7:client:43:telegram:step:0".into(),
+            }]
+        );
+        assert_eq!(SkipReason::TooLong.code(), "too_long");
+    }
+
+    #[test]
+    fn the_opt_out_footer_counts_and_recurring_runs_record_skips_under_dated_keys() {
+        let footer = OPT_OUT_FOOTER.chars().count();
+        let mut repo = MockCampaignRepository::new();
+        repo.expect_recurring().returning(move || {
+            let mut due = campaign(CampaignStatus::Running, 4);
+            due.draft.channels = vec![Channel::Sms];
+            due.draft.content.follow_ups.clear();
+            // The template with its footer is exactly the SMS limit: valid as written.
+            due.draft.content.text = format!("{}{{name}}", "я".repeat(670 - footer - 6));
+            due.draft.schedule = Schedule {
+                kind: ScheduleKind::Daily,
+                start_at: Some(at(NOW - 60)),
+            };
+            Ok(vec![due])
+        });
+        repo.expect_recipients()
+            .times(1)
+            .returning(|_, _, _, _| Ok(vec![recipient(41, "Андрей"), recipient(42, "Алексей")]));
+        repo.expect_record_skips()
+            .withf(|s, _| {
+                s.len() == 1
+                    && s[0].client_id == ClientId(42)
+                    && s[0].channel == Channel::Sms
+                    && s[0].chars == 671
+                    && s[0].dedupe_key == "campaign:7:client:42:sms:step:0:run:2026-09-21"
+            })
+            .times(1)
+            .returning(|_, _| Ok(0));
+        let mut queue = MockDeliveryQueue::new();
+        queue
+            .expect_enqueue()
+            .withf(|d, _| {
+                d.len() == 1
+                    && d[0].client_id == ClientId(41)
+                    && d[0].text.chars().count() == 670
+                    && d[0].text.ends_with(OPT_OUT_FOOTER)
+            })
+            .times(1)
+            .returning(|d, _| Ok(d.len()));
+        let enqueued = service(repo, queue)
+            .schedule_recurring()
+            .expect("scheduled");
+        assert_eq!(enqueued, 1);
     }
 }

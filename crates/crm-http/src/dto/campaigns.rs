@@ -659,6 +659,10 @@ pub struct LaunchResponse {
     pub campaign: CampaignResponse,
     /// Deliveries created by this call (0 on a repeated launch).
     pub enqueued: u64,
+    /// Messages this call did not queue (reason `too_long`): the text with the client's name
+    /// and balance filled in, plus the opt-out footer of an advertising campaign, was over the
+    /// channel's limit. Counted per message (client × channel × step); 0 on a repeated launch.
+    pub skipped_too_long: u64,
     /// Recipients per channel.
     pub channels: Vec<ChannelReachResponse>,
 }
@@ -668,6 +672,7 @@ impl From<LaunchReport> for LaunchResponse {
         Self {
             campaign: r.campaign.into(),
             enqueued: r.enqueued as u64,
+            skipped_too_long: r.skipped_too_long as u64,
             channels: r.channels.into_iter().map(Into::into).collect(),
         }
     }
@@ -692,6 +697,10 @@ pub struct StatsResponse {
     pub delivered: u64,
     /// Deliveries failed.
     pub failed: u64,
+    /// Messages not queued because the personalised text (with the opt-out footer of an
+    /// advertising campaign) was over the channel's limit (reason `too_long`); not in
+    /// `messages`.
+    pub skipped_too_long: u64,
     /// Unique clients who opened.
     pub opened: u64,
     /// Unique clients who clicked.
@@ -722,6 +731,7 @@ impl StatsResponse {
             sent: s.sent,
             delivered: s.delivered,
             failed: s.failed,
+            skipped_too_long: s.skipped_too_long,
             opened: s.opened,
             clicked: s.clicked,
             converted: s.converted,

@@ -21,11 +21,12 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
-use crm_core::{Actor, EmployeeCategoryId, EmployeeId, Money, PageRequest, Role};
+use crm_core::{Actor, EmployeeCategoryId, EmployeeId, Money, Role};
 use crm_staff::roster::model::{
     format_date, AccrualFilter, AccrualRow, CardFields, CardUpdate, NewTimesheetEntry,
     PayrollRequest, ShiftRequest,
 };
+use crm_staff::roster::ports::AccrualCursor;
 use paperclip::actix::{api_v2_operation, web, CreatedJson};
 
 /// Rows per page of the streamed CSV.
@@ -328,39 +329,29 @@ fn csv_rows(rows: &[AccrualRow]) -> Bytes {
     Bytes::from(out)
 }
 
-/// Where the CSV stream is.
+/// Where the CSV stream is: after the last row sent.
 struct CsvCursor {
     state: web::Data<AppState>,
     filter: AccrualFilter,
-    offset: u64,
-    done: bool,
+    after: Option<AccrualCursor>,
 }
 
 async fn next_chunk(mut cursor: CsvCursor) -> Option<(Result<Bytes, actix_web::Error>, CsvCursor)> {
-    if cursor.done {
-        return None;
-    }
-    let page = PageRequest::new(Some(CSV_PAGE), Some(cursor.offset)).unwrap_or_default();
+    // `None` once the last stretch came back short: the file is complete.
+    let after = cursor.after.take()?;
     let roster = cursor.state.roster();
     let filter = cursor.filter.clone();
-    let fetched = web::block(move || roster.accruals(&filter, page)).await;
-    let rows = match fetched {
-        Ok(Ok(page)) => page.items,
-        Ok(Err(e)) => {
-            cursor.done = true;
-            return Some((Err(ApiError::from(e).into()), cursor));
-        }
-        Err(e) => {
-            cursor.done = true;
-            return Some((Err(ApiError::from(e).into()), cursor));
-        }
+    let fetched = web::block(move || roster.accruals_after(&filter, Some(after), CSV_PAGE)).await;
+    let stretch = match fetched {
+        Ok(Ok(stretch)) => stretch,
+        Ok(Err(e)) => return Some((Err(ApiError::from(e).into()), cursor)),
+        Err(e) => return Some((Err(ApiError::from(e).into()), cursor)),
     };
-    if rows.is_empty() {
+    if stretch.items.is_empty() {
         return None;
     }
-    cursor.done = rows.len() < CSV_PAGE as usize;
-    cursor.offset += rows.len() as u64;
-    Some((Ok(csv_rows(&rows)), cursor))
+    cursor.after = stretch.next;
+    Some((Ok(csv_rows(&stretch.items)), cursor))
 }
 
 /// Stored accruals as CSV (owner or admin), streamed page by page in constant memory: UTF-8
@@ -377,21 +368,19 @@ async fn export_csv(
     // The file holds every row, but a malformed page is refused as on the JSON export.
     page_request(query.limit, query.offset).map_err(ApiError::validation)?;
     // The first page is read before the headers go out, so storage trouble is still a problem
-    // response rather than a cut-off file.
+    // response rather than a cut-off file. Each later page goes on from the last row sent (a
+    // keyset walk), so the whole file costs one pass over the rows, not a re-sort per page.
     let roster = state.roster();
     let first_filter = filter.clone();
-    let first_page = PageRequest::new(Some(CSV_PAGE), Some(0)).unwrap_or_default();
-    let first = web::block(move || roster.accruals(&first_filter, first_page)).await??;
+    let first = web::block(move || roster.accruals_after(&first_filter, None, CSV_PAGE)).await??;
     let mut head = String::from(csv::BOM);
     head.push_str(&csv::line(&CSV_HEADER));
-    let first_len = first.items.len();
     let mut head = head.into_bytes();
     head.extend_from_slice(&csv_rows(&first.items));
     let cursor = CsvCursor {
         state: state.clone(),
         filter,
-        offset: first_len as u64,
-        done: first_len < CSV_PAGE as usize,
+        after: first.next,
     };
     let rest = futures_util::stream::unfold(cursor, next_chunk);
     let body = futures_util::StreamExt::chain(

@@ -7,8 +7,10 @@
 //! keyset batches (`id > ?` ordered by id); birthday windows are dates in the business timezone
 //! of `system_settings`. The cap and the conversion window are columns of `system_settings`.
 //! Cancelling a campaign and failing its queued deliveries is one transaction; completion of
-//! finished running campaigns is one `UPDATE`. Statistics are aggregates over `deliveries`,
-//! `campaign_events` and `operations`.
+//! finished running campaigns is one `UPDATE`. Messages a run did not queue (too long once
+//! personalised) are rows of `campaign_skips` under the dedupe key their delivery would have
+//! carried. Statistics are aggregates over `deliveries`, `campaign_skips`, `campaign_events`
+//! and `operations`.
 
 mod schema;
 #[cfg(test)]
@@ -18,7 +20,7 @@ use crate::db::Database;
 use crate::error::{corrupt, stored_time, Failure};
 use crm_clients::settings::model::DEFAULT_TIMEZONE;
 use crm_comms::campaigns::model::NewCampaign;
-use crm_comms::campaigns::ports::{AudienceQuery, DeliveryOwner};
+use crm_comms::campaigns::ports::{AudienceQuery, DeliveryOwner, SkippedMessage};
 use crm_comms::campaigns::{
     Audience, Campaign, CampaignDraft, CampaignRepository, CampaignStats, CampaignStatus,
     ChannelReach, Content, Purpose, Recipient, Schedule, Section, TrackedEvent,
@@ -291,6 +293,8 @@ struct StatsRow {
     #[diesel(sql_type = BigInt)]
     failed: i64,
     #[diesel(sql_type = BigInt)]
+    skipped_too_long: i64,
+    #[diesel(sql_type = BigInt)]
     sent_clients: i64,
     #[diesel(sql_type = BigInt)]
     opened: i64,
@@ -302,7 +306,8 @@ struct StatsRow {
     revenue: i64,
 }
 
-/// Every figure of one campaign (`?1`) in one statement. Purchases count as conversions (and
+/// Every figure of one campaign (`?1`) in one statement. A skipped message whose key was queued
+/// after all (the client's name got shorter before a repeated launch) counts as a message only. Purchases count as conversions (and
 /// their net revenue as attributed) when made by a recipient within the conversion window after
 /// a delivery of the campaign was sent; each purchase counts once.
 const STATS: &str = "\
@@ -321,6 +326,9 @@ SELECT \
   (SELECT COUNT(*) FROM deliveries WHERE campaign_id = ?1 AND status IN ('sent', 'delivered')) AS sent, \
   (SELECT COUNT(*) FROM deliveries WHERE campaign_id = ?1 AND status = 'delivered') AS delivered, \
   (SELECT COUNT(*) FROM deliveries WHERE campaign_id = ?1 AND status = 'failed') AS failed, \
+  (SELECT COUNT(*) FROM campaign_skips k WHERE k.campaign_id = ?1 AND k.reason = 'too_long' \
+     AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.dedupe_key = k.dedupe_key)) \
+     AS skipped_too_long, \
   (SELECT COUNT(DISTINCT client_id) FROM deliveries WHERE campaign_id = ?1 \
      AND status IN ('sent', 'delivered')) AS sent_clients, \
   (SELECT COUNT(DISTINCT client_id) FROM campaign_events WHERE campaign_id = ?1 AND kind = 'open') AS opened, \
@@ -531,12 +539,44 @@ impl CampaignRepository for SqliteCampaignRepository {
             sent: count(row.sent),
             delivered: count(row.delivered),
             failed: count(row.failed),
+            skipped_too_long: count(row.skipped_too_long),
             sent_clients: count(row.sent_clients),
             opened: count(row.opened),
             clicked: count(row.clicked),
             converted: count(row.converted),
             revenue: Money::from_minor(row.revenue),
         })
+    }
+
+    fn record_skips(&self, skips: &[SkippedMessage], at: Timestamp) -> Result<usize, RepoError> {
+        if skips.is_empty() {
+            return Ok(0);
+        }
+        let mut conn = self.db.conn()?;
+        let n = conn.immediate_transaction(|conn| {
+            let mut n = 0;
+            for skip in skips {
+                n += diesel::sql_query(
+                    "INSERT OR IGNORE INTO campaign_skips \
+                       (campaign_id, client_id, channel, step, reason, chars, dedupe_key, \
+                        created_at) \
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
+                     WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE dedupe_key = ?7)",
+                )
+                .bind::<BigInt, _>(skip.campaign_id.get())
+                .bind::<BigInt, _>(skip.client_id.get())
+                .bind::<Text, _>(skip.channel.code())
+                .bind::<BigInt, _>(i64::from(skip.step))
+                .bind::<Text, _>(skip.reason.code())
+                .bind::<BigInt, _>(i64::try_from(skip.chars).unwrap_or(i64::MAX))
+                .bind::<Text, _>(&skip.dedupe_key)
+                .bind::<BigInt, _>(at.unix_millis())
+                .execute(conn)
+                .map_err(Failure::from)?;
+            }
+            Ok::<_, Failure>(n)
+        })?;
+        Ok(n)
     }
 
     fn delivery_owner(&self, delivery_id: i64) -> Result<Option<DeliveryOwner>, RepoError> {

@@ -740,3 +740,108 @@ fn recurring_occurrences_are_enqueued_once_each() {
     assert!(repo.recurring().unwrap().is_empty());
     assert_eq!(pass(start + 4 * 86_400_000), 0);
 }
+
+#[test]
+fn messages_too_long_once_personalised_are_recorded_once_and_never_queued() {
+    let (_dir, db) = fresh_db();
+    add_client(&db, 1, "p", "t");
+    add_client(&db, 2, "p", "t");
+    exec(&db, "UPDATE clients SET full_name = 'Ann' WHERE id = 1");
+    // 17 two-byte letters: 4 080 + 17 = 4 097 characters (34 bytes of name).
+    let long_name = "Б".repeat(17);
+    exec(
+        &db,
+        &format!("UPDATE clients SET full_name = '{long_name}' WHERE id = 2"),
+    );
+    let repo = SqliteCampaignRepository::new(db.clone());
+    let service = Campaigns::new(
+        repo.clone(),
+        SqliteDeliveryQueue::new(db.clone()),
+        FixedClock::new(at(NOW)),
+    );
+    let mut long = draft(vec![Channel::Telegram], Purpose::Transactional);
+    long.content.text = format!("{}{{name}}", "x".repeat(4_080));
+    let campaign = service.create(long, "test").unwrap();
+    let report = service.launch(campaign.id).unwrap();
+    assert_eq!((report.enqueued, report.skipped_too_long), (1, 1));
+    assert_eq!(
+        deliveries_of(&db, campaign.id.get()),
+        vec![(1, "telegram".to_owned(), "1001".to_owned())]
+    );
+    #[derive(QueryableByName)]
+    struct Skip {
+        #[diesel(sql_type = BigInt)]
+        client_id: i64,
+        #[diesel(sql_type = Text)]
+        reason: String,
+        #[diesel(sql_type = BigInt)]
+        chars: i64,
+        #[diesel(sql_type = Text)]
+        dedupe_key: String,
+    }
+    let skips = |db: &Database| {
+        let mut conn = db.conn().unwrap();
+        diesel::sql_query(
+            "SELECT client_id, reason, chars, dedupe_key FROM campaign_skips \
+             WHERE campaign_id = ?1 ORDER BY id",
+        )
+        .bind::<BigInt, _>(campaign.id.get())
+        .load::<Skip>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.client_id, s.reason, s.chars, s.dedupe_key))
+        .collect::<Vec<_>>()
+    };
+    let key = format!("campaign:{}:client:2:telegram:step:0", campaign.id);
+    assert_eq!(
+        skips(&db),
+        vec![(2, "too_long".to_owned(), 4_097, key.clone())]
+    );
+    let stats = repo.stats(campaign.id).unwrap();
+    assert_eq!((stats.messages, stats.skipped_too_long), (1, 1));
+    // SQLite's length() of TEXT and Rust's chars().count() agree (characters, not bytes): the
+    // stored text as sent is exactly the limit's unit.
+    #[derive(QueryableByName)]
+    struct Lengths {
+        #[diesel(sql_type = BigInt)]
+        chars: i64,
+        #[diesel(sql_type = BigInt)]
+        bytes: i64,
+    }
+    let mut conn = db.conn().unwrap();
+    let name: Lengths = diesel::sql_query(
+        "SELECT length(full_name) AS chars, length(CAST(full_name AS BLOB)) AS bytes \
+         FROM clients WHERE id = 2",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(
+        (name.chars, name.bytes),
+        (long_name.chars().count() as i64, long_name.len() as i64)
+    );
+    let sent: Lengths = diesel::sql_query(
+        "SELECT length(text) AS chars, length(CAST(text AS BLOB)) AS bytes FROM deliveries \
+         WHERE campaign_id = ?1",
+    )
+    .bind::<BigInt, _>(campaign.id.get())
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!((sent.chars, sent.bytes), (4_083, 4_083));
+    drop(conn);
+    // A repeated launch records nothing twice and queues nothing new.
+    let again = service.launch(campaign.id).unwrap();
+    assert_eq!((again.enqueued, again.skipped_too_long), (0, 0));
+    assert_eq!(skips(&db).len(), 1);
+    // A queued client renamed long meanwhile is not recorded as skipped: its message is queued.
+    exec(
+        &db,
+        &format!("UPDATE clients SET full_name = '{long_name}' WHERE id = 1"),
+    );
+    assert_eq!(service.launch(campaign.id).unwrap().skipped_too_long, 0);
+    // A skipped client renamed short is queued by a repeated launch and stops counting as
+    // skipped.
+    exec(&db, "UPDATE clients SET full_name = 'Bo' WHERE id = 2");
+    assert_eq!(service.launch(campaign.id).unwrap().enqueued, 1);
+    let stats = repo.stats(campaign.id).unwrap();
+    assert_eq!((stats.messages, stats.skipped_too_long), (2, 0));
+}

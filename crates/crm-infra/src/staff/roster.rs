@@ -17,13 +17,13 @@ use crm_staff::roster::model::{
     Period, RunStatus, Shift, TimesheetEntry,
 };
 use crm_staff::roster::ports::{
-    AttributedRevenue, BusinessTimezone, CardArchive, CardWrite, CategoryDelete, RosterRepository,
-    RunWrite, ShiftWrite, WorkTotals,
+    AccrualCursor, AccrualStretch, AttributedRevenue, BusinessTimezone, CardArchive, CardWrite,
+    CategoryDelete, RosterRepository, RunWrite, ShiftWrite, WorkTotals,
 };
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
-use diesel::sqlite::SqliteConnection;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sqlite::{Sqlite, SqliteConnection};
 
 /// The roster in SQLite. Each call checks a connection out of the pool; multi-row writes run in
 /// one immediate transaction with their guards.
@@ -402,7 +402,7 @@ impl RunRow {
     }
 }
 
-#[derive(Debug, Queryable, Selectable, Insertable)]
+#[derive(Debug, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = payroll_results, check_for_backend(diesel::sqlite::Sqlite))]
 struct ResultRow {
     run_id: i64,
@@ -499,6 +499,147 @@ fn contains_pattern(text: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// One accrual as the export walk reads it: the result with its id and its run.
+#[derive(Debug, QueryableByName)]
+struct WalkRow {
+    #[diesel(sql_type = BigInt)]
+    result_id: i64,
+    #[diesel(sql_type = Text)]
+    period_from: String,
+    #[diesel(sql_type = Text)]
+    period_to: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(embed)]
+    result: ResultRow,
+}
+
+impl WalkRow {
+    fn into_row(self) -> Result<(AccrualRow, AccrualCursor), RepoError> {
+        let run_id = self.result.run_id;
+        let period = Period {
+            from: date(&self.period_from, "payroll run period_from", run_id)?,
+            to: date(&self.period_to, "payroll run period_to", run_id)?,
+        };
+        let cursor = AccrualCursor {
+            period,
+            full_name: self.result.full_name.clone(),
+            result_id: self.result_id,
+        };
+        let row = AccrualRow {
+            run_id,
+            period,
+            status: status(&self.status, run_id)?,
+            result: self.result.into_result()?,
+        };
+        Ok((row, cursor))
+    }
+}
+
+/// Which part of the export walk a query reads.
+#[derive(Debug, Clone, Copy)]
+enum Walk<'a> {
+    /// The cursor's run: its namesakes after it by id.
+    SameName(&'a AccrualCursor),
+    /// The cursor's run: the names after its name.
+    LaterNames(&'a AccrualCursor),
+    /// The runs after this period (every run without one), from their first row.
+    LaterRuns(Option<&'a Period>),
+}
+
+impl Walk<'_> {
+    /// The parts of the walk after `after`, in order.
+    fn after(after: Option<&AccrualCursor>) -> Vec<Walk<'_>> {
+        match after {
+            Some(cursor) => vec![
+                Walk::SameName(cursor),
+                Walk::LaterNames(cursor),
+                Walk::LaterRuns(Some(&cursor.period)),
+            ],
+            None => vec![Walk::LaterRuns(None)],
+        }
+    }
+}
+
+/// The export walk's SQL, parameters bound in the order written: the cursor's, the name's
+/// pattern, `from`, `to`, the limit. Runs are walked in period order (their unique index) and
+/// each run's results by `payroll_results_export` (run, name, then the rowid id), so rows come
+/// out in the export's order without sorting and each part seeks straight to its first row.
+/// (The cursor is split into "same name, later id" and "later name" because SQLite does not
+/// seek on the rowid inside a row value such as `(full_name, id) > (?, ?)`.)
+fn walk_sql(filter: &AccrualFilter, walk: Walk<'_>) -> String {
+    let mut sql = String::from(
+        "SELECT p.id AS result_id, r.period_from, r.period_to, r.status, p.run_id, \
+         p.employee_id, p.full_name, p.pay_system, p.hourly_rate, p.hours_centi, p.pieces, \
+         p.piece_amount, p.attributed_revenue, p.revenue_share_bp, p.revenue_amount, \
+         p.monthly_salary, p.amount \
+         FROM payroll_runs r CROSS JOIN payroll_results p INDEXED BY payroll_results_export \
+         WHERE p.run_id = r.id",
+    );
+    match walk {
+        Walk::SameName(_) => sql.push_str(
+            " AND r.period_from = ? AND r.period_to = ? AND p.full_name = ? AND p.id > ?",
+        ),
+        Walk::LaterNames(_) => {
+            sql.push_str(" AND r.period_from = ? AND r.period_to = ? AND p.full_name > ?")
+        }
+        Walk::LaterRuns(Some(_)) => sql.push_str(" AND (r.period_from, r.period_to) > (?, ?)"),
+        Walk::LaterRuns(None) => {}
+    }
+    if filter.name.is_some() {
+        sql.push_str(
+            " AND p.employee_id IN \
+             (SELECT id FROM employees WHERE name_search LIKE ? ESCAPE '\\')",
+        );
+    }
+    if filter.from.is_some() {
+        sql.push_str(" AND r.period_from >= ?");
+    }
+    if filter.to.is_some() {
+        sql.push_str(" AND r.period_to <= ?");
+    }
+    sql.push_str(" ORDER BY r.period_from, r.period_to, p.full_name, p.id LIMIT ?");
+    sql
+}
+
+/// Reads one part of the export walk.
+fn walk_rows(
+    conn: &mut SqliteConnection,
+    filter: &AccrualFilter,
+    walk: Walk<'_>,
+    limit: i64,
+) -> Result<Vec<WalkRow>, Failure> {
+    let mut query = diesel::sql_query(walk_sql(filter, walk)).into_boxed::<Sqlite>();
+    let period = match walk {
+        Walk::SameName(cursor) | Walk::LaterNames(cursor) => Some(&cursor.period),
+        Walk::LaterRuns(period) => period,
+    };
+    if let Some(period) = period {
+        query = query
+            .bind::<Text, _>(format_date(period.from))
+            .bind::<Text, _>(format_date(period.to));
+    }
+    match walk {
+        Walk::SameName(cursor) => {
+            query = query
+                .bind::<Text, _>(cursor.full_name.clone())
+                .bind::<BigInt, _>(cursor.result_id);
+        }
+        Walk::LaterNames(cursor) => query = query.bind::<Text, _>(cursor.full_name.clone()),
+        Walk::LaterRuns(_) => {}
+    }
+    if let Some(name) = &filter.name {
+        query = query.bind::<Text, _>(contains_pattern(name));
+    }
+    if let Some(from) = filter.from {
+        query = query.bind::<Text, _>(format_date(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.bind::<Text, _>(format_date(to));
+    }
+    Ok(query.bind::<BigInt, _>(limit).load(conn)?)
 }
 
 fn page_limits(page: PageRequest) -> (i64, i64) {
@@ -1042,6 +1183,40 @@ impl RosterRepository for SqliteRoster {
             offset: page.offset(),
         })
     }
+
+    fn accruals_after(
+        &self,
+        filter: &AccrualFilter,
+        after: Option<AccrualCursor>,
+        limit: u32,
+    ) -> Result<AccrualStretch, RepoError> {
+        let mut conn = self.db.conn()?;
+        let wanted = i64::from(limit);
+        // The parts are read in one snapshot, so a run saved meanwhile cannot split the stretch.
+        let rows = conn.transaction(|conn| {
+            let mut rows = Vec::new();
+            for walk in Walk::after(after.as_ref()) {
+                let got = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+                if got >= wanted {
+                    break;
+                }
+                rows.extend(walk_rows(conn, filter, walk, wanted - got)?);
+            }
+            Ok::<_, Failure>(rows)
+        })?;
+        let full = rows.len() >= limit as usize;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut next = None;
+        for row in rows {
+            let (row, cursor) = row.into_row()?;
+            items.push(row);
+            next = Some(cursor);
+        }
+        Ok(AccrualStretch {
+            items,
+            next: if full { next } else { None },
+        })
+    }
 }
 
 /// How many scheduled appointments an employee still has to serve.
@@ -1340,5 +1515,418 @@ mod tests {
                 .unwrap(),
             RunWrite::Closed(_)
         ));
+    }
+
+    fn pay(employee: EmployeeId, name: &str, amount: i64) -> PayResult {
+        PayResult {
+            employee_id: employee,
+            full_name: name.to_owned(),
+            pay_system: "hourly",
+            hourly_rate: Money::from_minor(100_00),
+            hours_centi: 100,
+            pieces: 0,
+            piece_amount: Money::ZERO,
+            attributed_revenue: Money::ZERO,
+            revenue_share: Percent::ZERO,
+            revenue_amount: Money::ZERO,
+            monthly_salary: Money::ZERO,
+            amount: Money::from_minor(amount),
+        }
+    }
+
+    /// Every row of the walk in stretches of `limit`.
+    fn walk_all(repo: &SqliteRoster, filter: &AccrualFilter, limit: u32) -> Vec<AccrualRow> {
+        let mut rows = Vec::new();
+        let mut after = None;
+        loop {
+            let stretch = repo.accruals_after(filter, after, limit).unwrap();
+            assert!(stretch.items.len() <= limit as usize);
+            rows.extend(stretch.items);
+            match stretch.next {
+                Some(next) => after = Some(next),
+                None => return rows,
+            }
+        }
+    }
+
+    /// Every row of the offset listing, 500 at a time.
+    fn offset_all(repo: &SqliteRoster, filter: &AccrualFilter) -> Vec<AccrualRow> {
+        let mut rows = Vec::new();
+        loop {
+            let page = PageRequest::new(Some(500), Some(rows.len() as u64)).unwrap();
+            let items = repo.accruals(filter, page).unwrap().items;
+            if items.is_empty() {
+                return rows;
+            }
+            rows.extend(items);
+        }
+    }
+
+    #[test]
+    fn the_cursor_walk_gives_the_offset_listing_row_for_row() {
+        let (_dir, db) = fresh_db();
+        let repo = SqliteRoster::new(db);
+        // Two Ирина Ёлкина (the same name, told apart by id), names out of id order, and a
+        // card renamed between runs (the stored name of each run counts).
+        let names = [
+            "Ёлкина Ирина",
+            "Анна Петрова",
+            "Ёлкина Ирина",
+            "Борис Ёлкин",
+            "Яна Смирнова",
+            "Вера Ёлкина",
+            "Глеб Орлов",
+        ];
+        let cards: Vec<EmployeeCard> = names
+            .iter()
+            .map(|name| {
+                saved(
+                    repo.create_card(&fields(name), &[], Actor::System, at(T0))
+                        .unwrap(),
+                )
+            })
+            .collect();
+        // Saved out of period order; two runs start on the same day and end on different ones.
+        let periods = [
+            (date!(2026 - 10 - 01), date!(2026 - 10 - 31)),
+            (date!(2026 - 09 - 01), date!(2026 - 09 - 30)),
+            (date!(2026 - 10 - 01), date!(2026 - 10 - 15)),
+            (date!(2026 - 11 - 01), date!(2026 - 11 - 30)),
+        ];
+        for (n, (from, to)) in periods.into_iter().enumerate() {
+            let results: Vec<PayResult> = cards
+                .iter()
+                .enumerate()
+                // Not everyone in every run.
+                .filter(|(i, _)| (i + n) % 4 != 0)
+                .map(|(i, card)| {
+                    let name = if n == 3 && i == 1 {
+                        "Анна Ёлкина".to_owned()
+                    } else {
+                        card.full_name.clone()
+                    };
+                    pay(card.id, &name, (n * 100 + i) as i64)
+                })
+                .collect();
+            repo.save_run(
+                Period::new(from, to).unwrap(),
+                &results,
+                true,
+                n == 1,
+                Actor::System,
+                at(T0),
+            )
+            .unwrap();
+        }
+        let filters = [
+            AccrualFilter::default(),
+            AccrualFilter {
+                name: Some(crm_core::search_key("Ёлкин")),
+                ..AccrualFilter::default()
+            },
+            AccrualFilter {
+                name: Some(crm_core::search_key("ирина")),
+                from: Some(date!(2026 - 10 - 01)),
+                ..AccrualFilter::default()
+            },
+            AccrualFilter {
+                from: Some(date!(2026 - 09 - 15)),
+                to: Some(date!(2026 - 10 - 31)),
+                ..AccrualFilter::default()
+            },
+            AccrualFilter {
+                name: Some("nobody".into()),
+                ..AccrualFilter::default()
+            },
+        ];
+        for filter in &filters {
+            let listed = offset_all(&repo, filter);
+            for limit in [1, 3, 500] {
+                assert_eq!(
+                    walk_all(&repo, filter, limit),
+                    listed,
+                    "{filter:?} by {limit}"
+                );
+            }
+        }
+        let all = offset_all(&repo, &AccrualFilter::default());
+        assert_eq!(all.len(), 21);
+        let twins: Vec<(i64, EmployeeId)> = all
+            .iter()
+            .filter(|r| r.result.full_name == "Ёлкина Ирина")
+            .map(|r| (r.run_id, r.result.employee_id))
+            .collect();
+        assert!(
+            twins.windows(2).any(|w| w[0].0 == w[1].0),
+            "both namesakes in one run: {twins:?}"
+        );
+        assert!(!offset_all(&repo, &filters[1]).is_empty());
+        assert!(!offset_all(&repo, &filters[2]).is_empty());
+        // A full last stretch hands a cursor on; the next one is empty and ends the walk.
+        let first = repo
+            .accruals_after(&AccrualFilter::default(), None, 21)
+            .unwrap();
+        assert_eq!(first.items, all);
+        let rest = repo
+            .accruals_after(&AccrualFilter::default(), first.next, 21)
+            .unwrap();
+        assert_eq!(rest, AccrualStretch::default());
+    }
+
+    #[test]
+    fn each_stretch_of_the_walk_is_an_index_walk_without_sorting() {
+        let (_dir, db) = fresh_db();
+        let cursor = AccrualCursor {
+            period: Period::new(date!(2026 - 11 - 01), date!(2026 - 11 - 30)).unwrap(),
+            full_name: "Анна".into(),
+            result_id: 1,
+        };
+        let named = AccrualFilter {
+            name: Some("анна".into()),
+            from: Some(date!(2026 - 01 - 01)),
+            to: Some(date!(2026 - 12 - 31)),
+        };
+        for filter in [AccrualFilter::default(), named] {
+            for walk in [
+                Walk::LaterRuns(None),
+                Walk::LaterRuns(Some(&cursor.period)),
+                Walk::LaterNames(&cursor),
+                Walk::SameName(&cursor),
+            ] {
+                let plan: Vec<String> = crate::query_log::explain(&db, &walk_sql(&filter, walk))
+                    .unwrap()
+                    .into_iter()
+                    .map(|row| row.detail)
+                    .collect();
+                let plan = plan.join("; ");
+                assert!(
+                    plan.contains("SEARCH p USING INDEX payroll_results_export (run_id=?"),
+                    "{walk:?}: {plan}"
+                );
+                assert!(!plan.contains("TEMP B-TREE"), "{walk:?}: {plan}");
+                let seek = match walk {
+                    Walk::SameName(_) => "(run_id=? AND full_name=? AND rowid>?)",
+                    Walk::LaterNames(_) => "(run_id=? AND full_name>?)",
+                    Walk::LaterRuns(Some(_)) => {
+                        "payroll_runs_period ((period_from,period_to)>(?,?))"
+                    }
+                    Walk::LaterRuns(None) => "payroll_results_export (run_id=?)",
+                };
+                assert!(plan.contains(seek), "{walk:?}: {plan}");
+            }
+        }
+    }
+
+    /// 100 000 accruals: 100 000 / `runs` employees (2 000 distinct names, so namesakes in every
+    /// run) in `runs` quarterly runs, written with bound multi-row inserts in one transaction.
+    fn build_accruals(db: &Database, runs: i64) {
+        let employees = 100_000 / runs;
+        let surnames = [
+            "Иванов",
+            "Смирнов",
+            "Кузнецов",
+            "Попов",
+            "Васильев",
+            "Петров",
+            "Соколов",
+            "Михайлов",
+            "Новиков",
+            "Фёдоров",
+            "Морозов",
+            "Волков",
+            "Алексеев",
+            "Лебедев",
+            "Семёнов",
+            "Егоров",
+            "Павлов",
+            "Козлов",
+            "Степанов",
+            "Николаев",
+            "Орлов",
+            "Андреев",
+            "Макаров",
+            "Никитин",
+            "Захаров",
+            "Зайцев",
+            "Соловьёв",
+            "Борисов",
+            "Яковлев",
+            "Григорьев",
+            "Романов",
+            "Воробьёв",
+            "Сергеев",
+            "Кузьмин",
+            "Фролов",
+            "Александров",
+            "Дмитриев",
+            "Королёв",
+            "Гусев",
+            "Киселёв",
+            "Ильин",
+            "Максимов",
+            "Поляков",
+            "Сорокин",
+            "Виноградов",
+            "Ковалёв",
+            "Белов",
+            "Медведев",
+            "Антонов",
+            "Тарасов",
+        ];
+        let first = [
+            "Анна",
+            "Мария",
+            "Елена",
+            "Ольга",
+            "Наталья",
+            "Ирина",
+            "Светлана",
+            "Татьяна",
+            "Юлия",
+            "Ксения",
+            "Алексей",
+            "Андрей",
+            "Дмитрий",
+            "Сергей",
+            "Иван",
+            "Михаил",
+            "Артём",
+            "Никита",
+            "Павел",
+            "Егор",
+            "Олег",
+            "Роман",
+            "Кирилл",
+            "Максим",
+            "Денис",
+            "Илья",
+            "Антон",
+            "Глеб",
+            "Вера",
+            "Яна",
+            "Дарья",
+            "Полина",
+            "Алина",
+            "Софья",
+            "Виктория",
+            "Алиса",
+            "Ева",
+            "Лев",
+            "Марк",
+            "Тимур",
+        ];
+        let name = |i: i64| {
+            let i = usize::try_from(i * 7_919 % employees).unwrap();
+            format!(
+                "{} {}",
+                surnames[i % surnames.len()],
+                first[i / surnames.len() % first.len()]
+            )
+        };
+        let mut conn = db.conn().unwrap();
+        conn.immediate_transaction(|conn| {
+            let cards: Vec<_> = (1..=employees)
+                .map(|i| {
+                    (
+                        employees::id.eq(i),
+                        employees::full_name.eq(name(i)),
+                        employees::name_search.eq(crm_core::search_key(&name(i))),
+                        employees::role.eq("master"),
+                        employees::created_at.eq(T0),
+                        employees::updated_at.eq(T0),
+                    )
+                })
+                .collect();
+            for chunk in cards.chunks(2_000) {
+                diesel::insert_into(employees::table)
+                    .values(chunk)
+                    .execute(conn)?;
+            }
+            for quarter in 0..runs {
+                let (from, to) = [
+                    ("2026-01-01", "2026-03-31"),
+                    ("2026-04-01", "2026-06-30"),
+                    ("2026-07-01", "2026-09-30"),
+                    ("2026-10-01", "2026-12-31"),
+                ][usize::try_from(quarter).unwrap()];
+                let run_id: i64 = diesel::insert_into(payroll_runs::table)
+                    .values((
+                        payroll_runs::period_from.eq(from),
+                        payroll_runs::period_to.eq(to),
+                        payroll_runs::status.eq("closed"),
+                        payroll_runs::run_by.eq("system"),
+                        payroll_runs::computed_at.eq(T0),
+                    ))
+                    .returning(payroll_runs::id)
+                    .get_result(conn)?;
+                let results: Vec<ResultRow> = (1..=employees)
+                    .map(|i| {
+                        ResultRow::new(run_id, &pay(EmployeeId(i), &name(i), i * 100 + quarter))
+                    })
+                    .collect();
+                for chunk in results.chunks(1_000) {
+                    diesel::insert_into(payroll_results::table)
+                        .values(chunk)
+                        .execute(conn)?;
+                }
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    #[ignore = "builds 100k accruals twice; run in release with --ignored --nocapture"]
+    fn accruals_export_budget() {
+        use std::time::{Duration, Instant};
+        // One run of 100 000 employees (the shape of the server benchmark), then four
+        // quarterly runs of 25 000.
+        for runs in [1, 4] {
+            let (_dir, db) = fresh_db();
+            let started = Instant::now();
+            build_accruals(&db, runs);
+            println!(
+                "{runs} run(s), 100 000 accruals written in {:?}",
+                started.elapsed()
+            );
+            let repo = SqliteRoster::new(db.clone());
+            let all = AccrualFilter::default();
+            let started = Instant::now();
+            let walked = walk_all(&repo, &all, 500);
+            let walk_time = started.elapsed();
+            let started = Instant::now();
+            let listed = offset_all(&repo, &all);
+            let offset_time = started.elapsed();
+            assert_eq!(walked.len(), 100_000);
+            assert!(walked == listed, "the walk and the offset listing differ");
+            drop(listed);
+            // The offset listing as it was before `payroll_results_export` (a sort per page),
+            // once: it takes half a minute.
+            let mut unindexed_time = None;
+            if runs == 1 {
+                crate::testing::exec(&db, "DROP INDEX payroll_results_export");
+                let started = Instant::now();
+                assert_eq!(offset_all(&repo, &all).len(), 100_000);
+                unindexed_time = Some(started.elapsed());
+                crate::testing::exec(
+                    &db,
+                    "CREATE INDEX payroll_results_export ON payroll_results (run_id, full_name)",
+                );
+            }
+            let named = AccrualFilter {
+                name: Some(crm_core::search_key("Семёнов")),
+                ..AccrualFilter::default()
+            };
+            let started = Instant::now();
+            let some = walk_all(&repo, &named, 500);
+            let named_time = started.elapsed();
+            println!(
+                "  keyset walk, 500 a stretch: {walk_time:?}; offset pages of 500: \
+                 {offset_time:?} (without the new index: {unindexed_time:?}); \
+                 keyset walk with name \"семенов\": {named_time:?} ({} rows)",
+                some.len()
+            );
+            assert!(walk_time < Duration::from_secs(2), "{walk_time:?}");
+        }
     }
 }

@@ -72,6 +72,27 @@ pub struct WorkTotals {
     pub piece_amount: Money,
 }
 
+/// Where a walk through the accruals stopped: the last row handed out, in the export's order
+/// (period, then the name stored with the result, then the result's id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccrualCursor {
+    /// The run's period.
+    pub period: Period,
+    /// The employee's name as stored with the result.
+    pub full_name: String,
+    /// The result's id.
+    pub result_id: i64,
+}
+
+/// A stretch of the accruals walk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccrualStretch {
+    /// The rows, in the export's order.
+    pub items: Vec<AccrualRow>,
+    /// Where to go on from: `None` once the walk is over (fewer rows than asked for).
+    pub next: Option<AccrualCursor>,
+}
+
 /// Storage of the roster. Every write that touches more than one row is atomic.
 #[cfg_attr(test, mockall::automock)]
 pub trait RosterRepository {
@@ -175,6 +196,16 @@ pub trait RosterRepository {
         filter: &AccrualFilter,
         page: PageRequest,
     ) -> Result<Page<AccrualRow>, RepoError>;
+
+    /// At most `limit` stored accruals after `after` (from the first without it), in the order
+    /// of [`RosterRepository::accruals`] and with the same filters: each stretch goes on from
+    /// where the last stopped instead of skipping the rows before it.
+    fn accruals_after(
+        &self,
+        filter: &AccrualFilter,
+        after: Option<AccrualCursor>,
+        limit: u32,
+    ) -> Result<AccrualStretch, RepoError>;
 }
 
 /// Revenue attributed to an employee: the net cash of the operations they recorded as cashier
@@ -289,6 +320,14 @@ impl<T: RosterRepository + ?Sized> RosterRepository for std::sync::Arc<T> {
         page: PageRequest,
     ) -> Result<Page<AccrualRow>, RepoError> {
         (**self).accruals(filter, page)
+    }
+    fn accruals_after(
+        &self,
+        filter: &AccrualFilter,
+        after: Option<AccrualCursor>,
+        limit: u32,
+    ) -> Result<AccrualStretch, RepoError> {
+        (**self).accruals_after(filter, after, limit)
     }
 }
 

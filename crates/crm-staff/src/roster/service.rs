@@ -10,8 +10,8 @@ use crate::roster::model::{
 };
 use crate::roster::payroll;
 use crate::roster::ports::{
-    AttributedRevenue, BusinessTimezone, CardArchive, CardWrite, CategoryDelete, RosterRepository,
-    RunWrite, ShiftWrite,
+    AccrualCursor, AccrualStretch, AttributedRevenue, BusinessTimezone, CardArchive, CardWrite,
+    CategoryDelete, RosterRepository, RunWrite, ShiftWrite,
 };
 use crm_core::{
     Actor, Clock, EmployeeCategoryId, EmployeeId, FieldError, Page, PageRequest, Role, Timestamp,
@@ -362,19 +362,22 @@ where
         filter: &AccrualFilter,
         page: PageRequest,
     ) -> Result<Page<AccrualRow>, RosterError> {
-        if let (Some(from), Some(to)) = (filter.from, filter.to) {
-            Period::new(from, to).map_err(|e| RosterError::Validation(vec![e]))?;
-        }
-        let filter = AccrualFilter {
-            name: filter
-                .name
-                .as_deref()
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(crm_core::search_key),
-            ..filter.clone()
-        };
+        let filter = accrual_filter(filter)?;
         Ok(self.repo.accruals(&filter, page)?)
+    }
+
+    /// Stored accruals after `after` (from the first without it), filtered as
+    /// [`Roster::accruals`], at most `limit` of them (1 to the page maximum): the walk of the
+    /// whole export, each stretch going on from where the last one stopped.
+    pub fn accruals_after(
+        &self,
+        filter: &AccrualFilter,
+        after: Option<AccrualCursor>,
+        limit: u32,
+    ) -> Result<AccrualStretch, RosterError> {
+        let filter = accrual_filter(filter)?;
+        let limit = limit.clamp(1, crm_core::paging::MAX_LIMIT);
+        Ok(self.repo.accruals_after(&filter, after, limit)?)
     }
 
     fn tz(&self) -> Result<&'static time_tz::Tz, RosterError> {
@@ -383,6 +386,23 @@ where
             .or_else(|| time_tz::timezones::get_by_name(DEFAULT_TIMEZONE))
             .unwrap_or(time_tz::timezones::db::UTC))
     }
+}
+
+/// The export's filters as storage takes them: a checked period and the name in its search form
+/// (trimmed, lower-cased; none when blank).
+fn accrual_filter(filter: &AccrualFilter) -> Result<AccrualFilter, RosterError> {
+    if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        Period::new(from, to).map_err(|e| RosterError::Validation(vec![e]))?;
+    }
+    Ok(AccrualFilter {
+        name: filter
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(crm_core::search_key),
+        ..filter.clone()
+    })
 }
 
 /// The instant of a local date and time in `tz` (the earlier one when the clock goes back; in
@@ -807,5 +827,54 @@ mod tests {
             ),
             Err(RosterError::DayTaken)
         );
+    }
+
+    #[test]
+    fn the_export_walk_takes_the_search_form_of_the_name_and_a_bounded_stretch() {
+        let mut repo = MockRosterRepository::new();
+        let cursor = AccrualCursor {
+            period: november(),
+            full_name: "Ёлкина Ирина".into(),
+            result_id: 7,
+        };
+        let expected = cursor.clone();
+        repo.expect_accruals_after()
+            .withf(move |filter, after, limit| {
+                filter.name.as_deref() == Some("елкина")
+                    && after.as_ref() == Some(&expected)
+                    && *limit == crm_core::paging::MAX_LIMIT
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(AccrualStretch::default()));
+        repo.expect_accruals_after()
+            .withf(|filter, after, limit| filter.name.is_none() && after.is_none() && *limit == 1)
+            .times(1)
+            .returning(|_, _, _| Ok(AccrualStretch::default()));
+        let r = roster(repo, MockAttributedRevenue::new());
+        let named = AccrualFilter {
+            name: Some("  ЁЛКИНА ".into()),
+            ..AccrualFilter::default()
+        };
+        assert_eq!(
+            r.accruals_after(&named, Some(cursor), 10_000),
+            Ok(AccrualStretch::default())
+        );
+        let blank = AccrualFilter {
+            name: Some("   ".into()),
+            ..AccrualFilter::default()
+        };
+        assert_eq!(
+            r.accruals_after(&blank, None, 0),
+            Ok(AccrualStretch::default())
+        );
+        let backwards = AccrualFilter {
+            from: Some(date!(2026 - 11 - 30)),
+            to: Some(date!(2026 - 11 - 01)),
+            ..AccrualFilter::default()
+        };
+        assert!(matches!(
+            r.accruals_after(&backwards, None, 500),
+            Err(RosterError::Validation(_))
+        ));
     }
 }

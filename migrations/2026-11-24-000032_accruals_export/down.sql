@@ -1,0 +1,1 @@
+DROP INDEX payroll_results_export;
