@@ -703,60 +703,56 @@ mod tests {
         );
     }
 
-    #[test]
-    fn slots_step_through_shifts_around_busy_times_and_the_notice() {
+    /// A repository for one day (2026-11-24, UTC for simplicity) with one shift 12:00–16:00
+    /// (now is 12:00, the notice 60 minutes, the step 15) and the master's busy times.
+    fn one_shift_day(busy: Vec<Interval>) -> MockAppointmentRepository {
         let mut repo = known();
-        // The day: 2026-11-24 in UTC for simplicity.
         let day = Interval {
             starts_at: at(NOW - 12 * 3600),
             ends_at: at(NOW + 12 * 3600),
         };
         repo.expect_day_bounds().returning(move |_| Ok(day));
-        // Shift 12:00–16:00; busy 14:00–14:45; now 12:00, notice 60 minutes, step 15.
         repo.expect_shifts().returning(|_, _| {
             Ok(vec![Interval {
                 starts_at: at(NOW),
                 ends_at: at(NOW + 4 * 3600),
             }])
         });
-        repo.expect_busy().returning(|_, _| {
-            Ok(vec![Interval {
-                starts_at: at(NOW + 2 * 3600),
-                ends_at: at(NOW + 2 * 3600 + 45 * 60),
-            }])
-        });
+        repo.expect_busy().returning(move |_, _| Ok(busy.clone()));
+        repo
+    }
+
+    /// The offered starts, in minutes after 12:00.
+    fn slot_starts(repo: MockAppointmentRepository, client: Option<ClientId>) -> Vec<i64> {
         let use_case = Appointments::new(repo, FixedClock::new(at(NOW)));
         let date = LocalDate::parse("date", "2026-11-24").unwrap_or_else(|e| panic!("{e}"));
         let found = use_case
-            .slots(ProductId(5), EmployeeId(2), date, None)
+            .slots(ProductId(5), EmployeeId(2), date, client)
             .unwrap_or_else(|e| panic!("{e}"));
-        let starts: Vec<i64> = found
+        assert_eq!(found.duration_minutes, 45);
+        found
             .slots
             .iter()
             .map(|s| (s.starts_at.unix_seconds() - NOW) / 60)
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn slots_step_through_shifts_around_busy_times_and_the_notice() {
+        // The master is busy 14:00–14:45.
+        let repo = one_shift_day(vec![Interval {
+            starts_at: at(NOW + 2 * 3600),
+            ends_at: at(NOW + 2 * 3600 + 45 * 60),
+        }]);
         // From 13:00 (the notice) by 15 minutes; 13:30–14:30 overlap the busy time; the last
         // start ends with the shift.
-        assert_eq!(starts, vec![60, 75, 165, 180, 195]);
-        assert_eq!(found.duration_minutes, 45);
+        assert_eq!(slot_starts(repo, None), vec![60, 75, 165, 180, 195]);
     }
 
     #[test]
     fn a_signed_in_clients_own_bookings_with_another_master_hide_their_slots() {
-        let mut repo = known();
-        let day = Interval {
-            starts_at: at(NOW - 12 * 3600),
-            ends_at: at(NOW + 12 * 3600),
-        };
-        repo.expect_day_bounds().returning(move |_| Ok(day));
-        // Shift 12:00–16:00, the master free; the client is with someone else 13:00–14:00.
-        repo.expect_shifts().returning(|_, _| {
-            Ok(vec![Interval {
-                starts_at: at(NOW),
-                ends_at: at(NOW + 4 * 3600),
-            }])
-        });
-        repo.expect_busy().returning(|_, _| Ok(Vec::new()));
+        // The master is free; the client is with someone else 13:00–14:00.
+        let mut repo = one_shift_day(Vec::new());
         repo.expect_client_busy()
             .withf(|client, _| *client == ClientId(9))
             .times(1)
@@ -766,17 +762,10 @@ mod tests {
                     ends_at: at(NOW + 2 * 3600),
                 }])
             });
-        let use_case = Appointments::new(repo, FixedClock::new(at(NOW)));
-        let date = LocalDate::parse("date", "2026-11-24").unwrap_or_else(|e| panic!("{e}"));
-        let found = use_case
-            .slots(ProductId(5), EmployeeId(2), date, Some(ClientId(9)))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let starts: Vec<i64> = found
-            .slots
-            .iter()
-            .map(|s| (s.starts_at.unix_seconds() - NOW) / 60)
-            .collect();
         // 45-minute slots from 13:00 (the notice): those meeting 13:00–14:00 are gone.
-        assert_eq!(starts, vec![120, 135, 150, 165, 180, 195]);
+        assert_eq!(
+            slot_starts(repo, Some(ClientId(9))),
+            vec![120, 135, 150, 165, 180, 195]
+        );
     }
 }

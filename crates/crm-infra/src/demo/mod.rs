@@ -11,7 +11,7 @@
 //! gives the same business.
 
 mod areas;
-mod names;
+pub(crate) mod names;
 mod rng;
 mod staff;
 #[cfg(test)]
